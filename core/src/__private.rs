@@ -1,0 +1,11 @@
+//! What generated code calls. Not a public interface: it changes with the macros, which are
+//! pinned to this exact version of the crate.
+
+pub use async_trait::async_trait;
+
+pub use crate::call::Call;
+pub use crate::client::FromClient;
+pub use crate::decode::{decode_api_error, Decode, Json, RawBytes, Text, Unit, WithResponse};
+pub use crate::endpoint::{ApiInfo, Endpoint, PathPart, Timeouts};
+pub use crate::engine::invoke;
+pub use crate::params::{path_param, PathParam, RawBody};

@@ -1,0 +1,209 @@
+//! Building one request from an endpoint descriptor and the call's arguments. Generated code
+//! feeds the arguments in; the first problem is kept and reported as a `Request` error before
+//! anything is sent.
+
+use std::fmt::Display;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::Serialize;
+use url::Url;
+
+use crate::client::Client;
+use crate::endpoint::{Endpoint, PathPart};
+use crate::error::{Error, Result};
+use crate::params::PathParam;
+
+/// Everything outside RFC 3986's unreserved set is encoded, so a value can never add a
+/// segment, a query or a fragment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// One call being assembled.
+pub struct Call<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) endpoint: &'static Endpoint,
+    path: String,
+    query: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<(Bytes, &'static str)>,
+    error: Option<Error>,
+}
+
+/// A request ready to send, and to send again on a retry.
+pub(crate) struct Prepared {
+    pub(crate) method: http::Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Bytes>,
+}
+
+impl<'a> Call<'a> {
+    /// Starts a call of `endpoint` on `client`.
+    pub fn new(client: &'a Client, endpoint: &'static Endpoint) -> Self {
+        let mut query = String::new();
+        query.push_str(endpoint.query);
+        Call { client, endpoint, path: String::new(), query, headers: Vec::new(), body: None, error: None }
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.error.get_or_insert(error);
+    }
+
+    /// Renders the path template with the placeholder values, in template order.
+    pub fn path(&mut self, values: &[&dyn PathParam]) {
+        let mut values = values.iter();
+        let mut scratch = String::new();
+        for part in self.endpoint.path {
+            let (name, rest) = match *part {
+                PathPart::Literal(s) => {
+                    self.path.push_str(s);
+                    continue;
+                }
+                PathPart::Segment(name) => (name, false),
+                PathPart::Rest(name) => (name, true),
+            };
+            let Some(value) = values.next() else {
+                self.fail(Error::request(format!("no value was given for the path placeholder `<{name}>`")));
+                return;
+            };
+            scratch.clear();
+            value.write_to(&mut scratch);
+            let segments: Box<dyn Iterator<Item = &str>> =
+                if rest { Box::new(scratch.split('/')) } else { Box::new(std::iter::once(scratch.as_str())) };
+            for (i, segment) in segments.enumerate() {
+                if let Some(problem) = unsafe_segment(segment) {
+                    self.fail(Error::request(format!(
+                        "the path argument `{name}` {problem}, which would change the endpoint; pass a non-empty value other than `.` and `..`"
+                    )));
+                    return;
+                }
+                if i > 0 {
+                    self.path.push('/');
+                }
+                self.path.extend(utf8_percent_encode(segment, SEGMENT));
+            }
+        }
+    }
+
+    /// Adds one query parameter: `None` adds nothing, a sequence repeats the name.
+    pub fn query<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+        match serde_html_form::to_string([(name, value)]) {
+            Ok(pairs) => self.push_query(&pairs),
+            Err(e) => self.fail(Error::request(format!("the query parameter `{name}` could not be encoded: {e}"))),
+        }
+    }
+
+    /// Spreads a struct's fields into query parameters.
+    pub fn query_flatten<T: Serialize + ?Sized>(&mut self, value: &T) {
+        match serde_html_form::to_string(value) {
+            Ok(pairs) => self.push_query(&pairs),
+            Err(e) => self.fail(Error::request(format!("the query parameters could not be encoded: {e}"))),
+        }
+    }
+
+    fn push_query(&mut self, pairs: &str) {
+        if pairs.is_empty() {
+            return;
+        }
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        self.query.push_str(pairs);
+    }
+
+    /// A per-call header; it replaces a static or client header of the same name.
+    pub fn header<T: Display + ?Sized>(&mut self, name: &'static str, value: &T) {
+        let parsed = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::try_from(value.to_string()));
+        match parsed {
+            (Ok(n), Ok(v)) => self.headers.push((n, v)),
+            (Err(_), _) => self.fail(Error::request(format!("`{name}` is not a valid header name"))),
+            // The value itself is left out of the message: it may be a credential.
+            (_, Err(_)) => self.fail(Error::request(format!(
+                "the value of header `{name}` is not a valid header value (it contains a line break or another control character)"
+            ))),
+        }
+    }
+
+    /// A JSON body.
+    pub fn json_body<T: Serialize + ?Sized>(&mut self, value: &T) {
+        match serde_json::to_vec(value) {
+            Ok(bytes) => self.body = Some((Bytes::from(bytes), "application/json")),
+            Err(e) => self.fail(Error::request(format!("the body could not be serialized as JSON: {e}"))),
+        }
+    }
+
+    /// An `application/x-www-form-urlencoded` body.
+    pub fn form_body<T: Serialize + ?Sized>(&mut self, value: &T) {
+        match serde_html_form::to_string(value) {
+            Ok(text) => self.body = Some((Bytes::from(text), "application/x-www-form-urlencoded")),
+            Err(e) => self.fail(Error::request(format!("the body could not be encoded as a form: {e}"))),
+        }
+    }
+
+    /// A raw body, `application/octet-stream` unless a header says otherwise.
+    pub fn raw_body<T: crate::params::RawBody>(&mut self, value: T) {
+        self.body = Some((value.into_bytes(), "application/octet-stream"));
+    }
+
+    /// The URL this call will use, or the first problem found while building it.
+    pub(crate) fn finish(self) -> Result<Prepared> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let inner = &self.client.inner;
+        let mut url = String::with_capacity(inner.base.len() + self.path.len() + self.query.len() + 1);
+        url.push_str(&inner.base);
+        url.push_str(&self.path);
+        if !self.query.is_empty() {
+            url.push('?');
+            url.push_str(&self.query);
+        }
+        let url = Url::parse(&url).map_err(|e| Error::request(format!("the URL is not valid: {e}")))?;
+
+        // Client defaults, then static headers (a name repeated among them adds values), then
+        // per-call headers, each level replacing the one before for the same name.
+        let mut headers = inner.default_headers.clone();
+        let statics = self.endpoint.headers;
+        for (i, (name, value)) in statics.iter().enumerate() {
+            // The macro checked both; a failure here means a hand-written descriptor.
+            let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) else {
+                return Err(Error::request(format!("the static header `{name}` is not valid")));
+            };
+            if statics[..i].iter().any(|(n, _)| *n == name.as_str()) {
+                headers.append(name, value);
+            } else {
+                headers.insert(name, value);
+            }
+        }
+        for (i, (name, value)) in self.headers.iter().enumerate() {
+            if self.headers[..i].iter().any(|(n, _)| n == name) {
+                headers.append(name.clone(), value.clone());
+            } else {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        let body = self.body.map(|(bytes, content_type)| {
+            if !headers.contains_key(CONTENT_TYPE) {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            }
+            bytes
+        });
+        Ok(Prepared { method: self.endpoint.operation.method.to_http(), url, headers, body })
+    }
+
+    /// The URL as far as it is known before building, for errors about building it.
+    pub(crate) fn template_url(&self) -> String {
+        format!("{}{}", self.client.inner.base, self.endpoint.operation.path)
+    }
+}
+
+/// Why a segment value would change the endpoint, if it would.
+fn unsafe_segment(segment: &str) -> Option<&'static str> {
+    match segment {
+        "" => Some("is empty"),
+        "." => Some("is `.`"),
+        ".." => Some("is `..`"),
+        _ => None,
+    }
+}

@@ -1,0 +1,255 @@
+//! The engine's client (one per generated client, shared by all its clones) and the builder
+//! that configures it.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use url::Url;
+
+use crate::endpoint::ApiInfo;
+use crate::error::{Error, Result};
+use crate::redact;
+
+/// The default total deadline of a call, retries and their waits included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default time allowed to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default limit on a response body, checked while it streams in.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+const DEFAULT_USER_AGENT: &str = concat!("restrait/", env!("CARGO_PKG_VERSION"));
+
+/// The engine behind a generated client: configuration plus a connection pool, behind an
+/// `Arc`, so clones are cheap and share everything.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) api: &'static ApiInfo,
+    /// The base URL without a trailing slash; paths are appended to it.
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) default_headers: HeaderMap,
+    pub(crate) timeout: Duration,
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl Client {
+    /// The base URL every path is appended to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The total deadline applied to calls whose method declares none.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        let base = Url::parse(&i.base).map(|u| redact::url(&u)).unwrap_or_default();
+        f.debug_struct("Client")
+            .field("api", &i.api.name)
+            .field("base_url", &base)
+            .field("default_headers", &i.default_headers.keys().collect::<Vec<_>>())
+            .field("timeout", &i.timeout)
+            .field("attempt_timeout", &i.attempt_timeout)
+            .field("max_response_bytes", &i.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Implemented by generated clients so that [`ClientBuilder::build`] can return them.
+#[doc(hidden)]
+pub trait FromClient {
+    fn from_client(client: Client) -> Self;
+}
+
+/// Configures a generated client: `GitHubClient::builder()...build()`.
+///
+/// Setters never fail; a bad value (an invalid header, a base URL that is not absolute) is
+/// reported by [`build`](ClientBuilder::build), which returns the first such error.
+///
+/// Precedence: a method's or trait's `#[timeout]` beats the builder's timeouts, which beat the
+/// defaults. The base URL is the builder's [`base_url`](ClientBuilder::base_url), else the
+/// environment variable named by `base_env`, else `base`.
+#[must_use]
+pub struct ClientBuilder<C> {
+    api: &'static ApiInfo,
+    base_url: Option<String>,
+    headers: HeaderMap,
+    user_agent: Option<String>,
+    timeout: Duration,
+    attempt_timeout: Option<Duration>,
+    connect_timeout: Duration,
+    http: Option<reqwest::Client>,
+    max_response_bytes: usize,
+    error: Option<Error>,
+    _client: PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api", &self.api.name)
+            .field("base_url", &self.base_url.as_deref().and_then(|b| Url::parse(b).ok()).map(|u| redact::url(&u)))
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("timeout", &self.timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: FromClient> ClientBuilder<C> {
+    #[doc(hidden)]
+    pub fn __new(api: &'static ApiInfo) -> Self {
+        ClientBuilder {
+            api,
+            base_url: None,
+            headers: HeaderMap::new(),
+            user_agent: None,
+            timeout: DEFAULT_TIMEOUT,
+            attempt_timeout: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            http: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            error: None,
+            _client: PhantomData,
+        }
+    }
+
+    fn fail(mut self, error: Error) -> Self {
+        self.error.get_or_insert(error);
+        self
+    }
+
+    /// The base URL every path is appended to, like `"https://api.github.com"` or
+    /// `"http://127.0.0.1:8080/v1"`. Default: the `base_env` environment variable when set,
+    /// else `#[api(base = ...)]`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// A header sent with every request. A method's static or per-call header of the same
+    /// name replaces it. Default: none.
+    pub fn header(self, name: &str, value: &str) -> Self {
+        let parsed = (HeaderName::try_from(name), HeaderValue::try_from(value));
+        match parsed {
+            (Ok(n), Ok(v)) => {
+                let mut this = self;
+                this.headers.append(n, v);
+                this
+            }
+            (Err(_), _) => self.fail(Error::request(format!("`{name}` is not a valid header name"))),
+            (_, Err(_)) => self.fail(Error::request(format!("the value of header `{name}` is not valid (it must be one line of visible text)"))),
+        }
+    }
+
+    /// The `User-Agent` header. Default: `restrait/<version>`, or none when the client is
+    /// brought with [`http_client`](ClientBuilder::http_client).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The total deadline of a call, retries and waits included, for methods that declare no
+    /// `#[timeout]`. Default: 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// A deadline for each attempt, for methods that declare none. Default: none (each attempt
+    /// may use what is left of the total deadline).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The time allowed to establish a connection. Default: 10 s. Ignored when the HTTP client
+    /// is brought with [`http_client`](ClientBuilder::http_client), which keeps its own.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted, checked while it streams in. Default: 32 MiB.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Use this `reqwest::Client` (and its connection pool, proxy, TLS and redirect settings)
+    /// instead of building one. restrait's deadlines still apply on top of its own. Default: a
+    /// client built by restrait with its connect timeout and reqwest's own retries turned off,
+    /// so that only restrait decides what is sent again.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the client, or returns the first configuration error.
+    pub fn build(self) -> Result<C> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let base = match self.base_url {
+            Some(b) => b,
+            None => match self.api.base_env.and_then(|var| std::env::var(var).ok()).filter(|v| !v.is_empty()) {
+                Some(b) => b,
+                None => self.api.base_url.to_string(),
+            },
+        };
+        let base = check_base(&base)?;
+
+        let mut headers = self.headers;
+        let brought = self.http.is_some();
+        let user_agent = self.user_agent.or_else(|| (!brought).then(|| DEFAULT_USER_AGENT.to_string()));
+        if let Some(ua) = user_agent {
+            let value = HeaderValue::try_from(ua).map_err(|_| Error::request("the user agent is not a valid header value"))?;
+            headers.insert(USER_AGENT, value);
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .retry(reqwest::retry::never())
+                .build()
+                .map_err(|e| Error::request("the HTTP client could not be built").with_source(e))?,
+        };
+        Ok(C::from_client(Client {
+            inner: Arc::new(ClientInner {
+                api: self.api,
+                base,
+                http,
+                default_headers: headers,
+                timeout: self.timeout,
+                attempt_timeout: self.attempt_timeout,
+                max_response_bytes: self.max_response_bytes,
+            }),
+        }))
+    }
+}
+
+/// An absolute http(s) URL without query or fragment, returned without its trailing slash.
+fn check_base(base: &str) -> Result<String> {
+    let bad = |why: &str| Error::request(format!("the base URL `{base}` {why}"));
+    let url = Url::parse(base).map_err(|e| bad(&format!("is not a valid absolute URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("must use http or https"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}

@@ -1,0 +1,185 @@
+//! The decode step: a successful response becomes the method's declared `T`. The macro picks
+//! the decoder from the declared type; each is a marker type implementing [`Decode`].
+
+use std::marker::PhantomData;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::error::{DecodeDetails, Error, ErrorKind, Result};
+use crate::response::Response;
+use crate::send::RawResponse;
+
+/// Turns a successful response into a value.
+pub trait Decode {
+    /// What the method returns inside `Result`.
+    type Output: Send;
+    /// Whether the body is needed at all (`Result<()>` skips reading it into memory).
+    const READS_BODY: bool = true;
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
+    fn decode(response: RawResponse) -> Result<Self::Output>;
+}
+
+/// `Result<T>` for `T: DeserializeOwned`: the body as JSON.
+pub struct Json<T>(PhantomData<fn() -> T>);
+/// `Result<()>`: the body is ignored.
+pub struct Unit;
+/// `Result<String>`: the body as UTF-8 text.
+pub struct Text;
+/// `Result<Bytes>`: the body as it came.
+pub struct RawBytes;
+/// `Result<Response<T>>`: status and headers beside the decoded body.
+pub struct WithResponse<D>(PhantomData<fn() -> D>);
+
+impl<T: DeserializeOwned + Send> Decode for Json<T> {
+    type Output = T;
+    #[allow(private_interfaces)]
+    fn decode(response: RawResponse) -> Result<T> {
+        json(&response.body)
+    }
+}
+
+impl Decode for Unit {
+    type Output = ();
+    const READS_BODY: bool = false;
+    #[allow(private_interfaces)]
+    fn decode(_: RawResponse) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Decode for Text {
+    type Output = String;
+    #[allow(private_interfaces)]
+    fn decode(response: RawResponse) -> Result<String> {
+        String::from_utf8(response.body.into()).map_err(|e| {
+            Error::new(ErrorKind::Decode).with_message(format!("the body is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+        })
+    }
+}
+
+impl Decode for RawBytes {
+    type Output = Bytes;
+    #[allow(private_interfaces)]
+    fn decode(response: RawResponse) -> Result<Bytes> {
+        Ok(response.body)
+    }
+}
+
+impl<D: Decode> Decode for WithResponse<D> {
+    type Output = Response<D::Output>;
+    const READS_BODY: bool = D::READS_BODY;
+    #[allow(private_interfaces)]
+    fn decode(response: RawResponse) -> Result<Self::Output> {
+        let (status, headers) = (response.status, response.headers.clone());
+        Ok(Response::new(status, headers, D::decode(response)?))
+    }
+}
+
+/// Decodes JSON, reporting the path of the failing field (`items[3].id`), where it is, and a
+/// snippet of the body around it.
+pub(crate) fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        decode_error::<T>(body, path, e.into_inner())
+    })?;
+    // Trailing characters after the value.
+    de.end().map_err(|e| decode_error::<T>(body, ".".into(), e))?;
+    Ok(value)
+}
+
+fn decode_error<T>(body: &[u8], path: String, inner: serde_json::Error) -> Error {
+    let (line, column) = (inner.line(), inner.column());
+    let message = inner.to_string();
+    let message = message.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&message).to_string();
+    Error::new(ErrorKind::Decode).with_message(message).with_decode(DecodeDetails {
+        path,
+        line,
+        column,
+        snippet: snippet(body, line, column),
+        target: short_type_name(std::any::type_name::<T>()),
+    })
+}
+
+/// About 60 characters of the body around 1-based `line`/`column`, on one line.
+fn snippet(body: &[u8], line: usize, column: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let offset = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>() + column.saturating_sub(1);
+    let offset = offset.min(text.len());
+    let start = text[..offset].char_indices().rev().nth(29).map_or(0, |(i, _)| i);
+    let end = text[offset..].char_indices().nth(30).map_or(text.len(), |(i, _)| offset + i);
+    let mut s: String = text[start..end].chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if start > 0 {
+        s.insert(0, '…');
+    }
+    if end < text.len() {
+        s.push('…');
+    }
+    s
+}
+
+/// `alloc::vec::Vec<my_sdk::User>` as `Vec<User>`. The name is leaked once per type, which is
+/// bounded by the number of types in the program.
+fn short_type_name(full: &'static str) -> &'static str {
+    let mut out = String::with_capacity(full.len());
+    let mut word = String::new();
+    for c in full.chars().chain(std::iter::once(' ')) {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            out.push_str(word.rsplit("::").next().unwrap_or(&word));
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.pop();
+    if out == full {
+        return full;
+    }
+    Box::leak(out.into_boxed_str())
+}
+
+/// Decodes an error body into the API's declared error type.
+pub fn decode_api_error<E: DeserializeOwned + Send + Sync + 'static>(body: &[u8]) -> Option<Box<dyn std::any::Any + Send + Sync>> {
+    serde_json::from_slice::<E>(body).ok().map(|e| Box::new(e) as _)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Item {
+        id: u64,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Page {
+        items: Vec<Item>,
+    }
+
+    #[test]
+    fn decode_errors_name_the_field_path() {
+        let body = br#"{"items":[{"id":1},{"id":2},{"id":3},{"id":"four"}]}"#;
+        let err = json::<Page>(body).unwrap_err();
+        let d = err.decode_details().unwrap();
+        assert_eq!(d.path, "items[3].id");
+        assert_eq!((d.line, d.column), (1, 47));
+        assert!(d.snippet.contains(r#""id":"four""#), "{}", d.snippet);
+        assert_eq!(d.target, "Page");
+    }
+
+    #[test]
+    fn short_type_names() {
+        assert_eq!(short_type_name("alloc::vec::Vec<my_sdk::User>"), "Vec<User>");
+        assert_eq!(short_type_name("u64"), "u64");
+    }
+
+    #[test]
+    fn trailing_garbage_is_an_error() {
+        assert!(json::<u32>(b"1 2").is_err());
+    }
+}

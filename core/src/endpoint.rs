@@ -1,0 +1,65 @@
+//! The constant descriptors the macro emits: one [`ApiInfo`] per trait and one [`Endpoint`]
+//! per method. Everything in them is known at compile time, so a call starts from static data
+//! and builds only what depends on its arguments.
+
+use std::any::Any;
+use std::time::Duration;
+
+use crate::operation::Operation;
+
+/// Decodes an error body into the API's declared `error` type.
+pub type ErrorDecoder = fn(&[u8]) -> Option<Box<dyn Any + Send + Sync>>;
+
+/// What `#[api(...)]` declared.
+#[derive(Debug)]
+pub struct ApiInfo {
+    /// The trait name, like `"GitHub"`.
+    pub name: &'static str,
+    /// `base = "..."`.
+    pub base_url: &'static str,
+    /// `base_env = "..."`.
+    pub base_env: Option<&'static str>,
+    /// `error = Type`.
+    pub error_decoder: Option<ErrorDecoder>,
+}
+
+/// One method of the API.
+#[derive(Debug)]
+pub struct Endpoint {
+    /// The API the method belongs to.
+    pub api: &'static ApiInfo,
+    /// The method's metadata.
+    pub operation: &'static Operation,
+    /// The path template, split into literal runs and placeholders.
+    pub path: &'static [PathPart],
+    /// The literal query string of the template, without `?` (empty when none).
+    pub query: &'static str,
+    /// Static headers, trait-level and method-level merged; names lower-case.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// `#[timeout(...)]`.
+    pub timeouts: Timeouts,
+    /// Whether the method may be retried (idempotent by method or by declaration).
+    pub retryable: bool,
+    /// `#[idempotency_key("Name")]`, lower-cased.
+    pub idempotency_key: Option<&'static str>,
+}
+
+/// A piece of a path template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPart {
+    /// Literal text, already valid in a URL path.
+    Literal(&'static str),
+    /// `<name>`: one segment, percent-encoded.
+    Segment(&'static str),
+    /// `<name..>`: several segments, each percent-encoded, slashes kept.
+    Rest(&'static str),
+}
+
+/// `#[timeout(...)]` of the method or the trait.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// The whole call's deadline.
+    pub total: Option<Duration>,
+    /// Each attempt's deadline.
+    pub attempt: Option<Duration>,
+}

@@ -1,0 +1,100 @@
+//! # restrait
+//!
+//! Turn an annotated trait into a production-grade HTTP API client.
+//!
+//! ```no_run
+//! use restrait::{api, get, post, Result};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Deserialize)]
+//! pub struct User { pub id: u64, pub login: String }
+//! #[derive(Serialize)]
+//! pub struct NewIssue<'a> { pub title: &'a str }
+//! #[derive(Deserialize)]
+//! pub struct Issue { pub number: u64 }
+//!
+//! /// A small part of the GitHub REST API.
+//! #[api(base = "https://api.github.com", base_env = "GITHUB_API_URL")]
+//! #[header("Accept: application/vnd.github+json")]
+//! pub trait GitHub {
+//!     /// Get one user.
+//!     #[get("/users/<login>")]
+//!     async fn user(&self, login: &str) -> Result<User>;
+//!
+//!     #[post("/repos/<owner>/<repo>/issues")]
+//!     async fn create_issue(&self, owner: &str, repo: &str, #[body] issue: &NewIssue<'_>) -> Result<Issue>;
+//! }
+//!
+//! # async fn demo() -> Result<()> {
+//! let gh = GitHubClient::new()?;
+//! let user = gh.user("octocat").await?;
+//! println!("{} has id {}", user.login, user.id);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `#[api]` emits the trait (usable as `dyn GitHub`, so it can be mocked with
+//! [`async_trait`]), a client struct `GitHubClient` implementing it, and
+//! `GitHubClient::OPERATIONS`, the [`Operation`] metadata of every method. Every call goes
+//! through one engine ([`__private::invoke`]): build the request, send it within its deadline,
+//! classify the answer, decode it. Every failure is one [`Error`] naming the operation, the
+//! method, the redacted URL and the number of attempts.
+//!
+//! ## Vocabulary
+//!
+//! | attribute | where | meaning |
+//! |---|---|---|
+//! | `#[api(base = "URL", base_env = "VAR", client = Name, error = Type, crate = "path")]` | trait | base URL (the builder and `base_env` override it), client struct name (default `{Trait}Client`), the type error bodies decode into, the path of this crate |
+//! | `#[get("/path")]` `#[post]` `#[put]` `#[patch]` `#[delete]` `#[head]` `#[options]` | method | HTTP method and Rocket-style path template (`<name>`, `<rest..>`, literal `?query`) |
+//! | `#[header("Name: value")]` | trait, method | a static header; a method's replaces the trait's of the same name |
+//! | `#[timeout("10s")]`, `#[timeout(total = "30s", attempt = "5s")]` | trait, method | total deadline and per-attempt timeout |
+//! | no attribute on an argument | argument | fills the `<name>` placeholder of the same name, percent-encoded |
+//! | `#[query]`, `#[query("wire")]`, `#[query(flatten)]` | argument | a query parameter (`None` omitted, a slice repeated), or a struct's fields |
+//! | `#[header("Name")]` | argument | a per-call header (`None` omitted) |
+//! | `#[body]`, `#[body(form)]`, `#[body(raw)]` | argument | JSON, url-encoded form, or raw bytes |
+//!
+//! Return types: `Result<T>` (JSON), `Result<()>`, `Result<String>`, `Result<Bytes>`,
+//! `Result<Response<T>>`. The classification is by the type as written, so a type alias of
+//! `String` is decoded as JSON.
+//!
+//! ## Dependencies, and why
+//!
+//! - `reqwest` (rustls with ring: no OpenSSL, no CMake): the HTTP stack and connection pool.
+//! - `tokio`: deadlines (`tokio::time`, so tests can pause time).
+//! - `serde`, `serde_json`: bodies; `serde_path_to_error`: the path of a failing field.
+//! - `serde_html_form`: query strings and form bodies, with repeated keys for sequences.
+//! - `percent-encoding`: path segments; `url`: URL parsing; `httpdate`: `Retry-After` dates.
+//! - `http`, `bytes`: the types reqwest itself uses; `async-trait`: object-safe async traits.
+
+#![warn(missing_docs)]
+
+extern crate self as restrait;
+
+mod call;
+mod client;
+mod decode;
+mod endpoint;
+mod engine;
+mod error;
+mod operation;
+mod params;
+mod redact;
+mod response;
+mod send;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use async_trait::async_trait;
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind};
+pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
+pub use response::Response;
+pub use restrait_macros::{api, delete, get, head, options, patch, post, put};
+
+/// The `bytes` crate, for `Result<Bytes>` and raw bodies.
+pub use bytes;
+/// The `http` crate, for status codes and headers.
+pub use http;
+/// The `reqwest` crate, for [`ClientBuilder::http_client`].
+pub use reqwest;

@@ -1,0 +1,99 @@
+//! The transport step: one attempt on the wire, with its deadline, reading the body under the
+//! size limit.
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, StatusCode};
+use tokio::time::Instant;
+
+use crate::call::Prepared;
+use crate::client::ClientInner;
+use crate::error::{Error, ErrorKind, TimeoutKind};
+
+/// A response read in full.
+pub(crate) struct RawResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+/// The deadline one attempt must meet, and which limit it is.
+#[derive(Clone, Copy)]
+pub(crate) struct AttemptDeadline {
+    pub(crate) at: Instant,
+    pub(crate) kind: TimeoutKind,
+    /// The configured length, for the error message.
+    pub(crate) length: std::time::Duration,
+}
+
+/// Sends one attempt and reads the whole response before `deadline`.
+pub(crate) async fn attempt(client: &ClientInner, request: &Prepared, deadline: AttemptDeadline) -> Result<RawResponse, Error> {
+    let mut req = reqwest::Request::new(request.method.clone(), request.url.clone());
+    *req.headers_mut() = request.headers.clone();
+    if let Some(body) = &request.body {
+        *req.body_mut() = Some(body.clone().into());
+    }
+    let exchange = async {
+        let response = client.http.execute(req).await.map_err(transport_error)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_body(response, client.max_response_bytes).await?;
+        Ok(RawResponse { status, headers, body })
+    };
+    match tokio::time::timeout_at(deadline.at, exchange).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::new(ErrorKind::Timeout).with_timeout(deadline.kind, deadline.length)),
+    }
+}
+
+/// Reads the body chunk by chunk so that an oversized one is refused without being held.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+    let too_large = || Error::new(ErrorKind::ResponseTooLarge).with_message(format!("limit {limit} bytes"));
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    // Most bodies arrive as one chunk; hand it on without copying.
+    let Some(first) = response.chunk().await.map_err(transport_error)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > limit {
+        return Err(too_large());
+    }
+    let Some(second) = response.chunk().await.map_err(transport_error)? else {
+        return Ok(first);
+    };
+    let hint = response.content_length().map_or(0, |n| n as usize).min(limit);
+    let mut buf = BytesMut::with_capacity(hint.max(first.len() + second.len()));
+    buf.extend_from_slice(&first);
+    buf.extend_from_slice(&second);
+    if buf.len() > limit {
+        return Err(too_large());
+    }
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// A reqwest failure as a restrait error. The URL is stripped from the source, because the
+/// error's own URL is the redacted one.
+fn transport_error(e: reqwest::Error) -> Error {
+    let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Connect };
+    let message = root_cause(&e);
+    let mut error = Error::new(kind).with_message(message);
+    if kind == ErrorKind::Timeout {
+        error = error.with_timeout(TimeoutKind::Attempt, std::time::Duration::ZERO);
+    }
+    error.with_source(e.without_url())
+}
+
+/// The innermost cause, which says what actually went wrong ("Connection refused").
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

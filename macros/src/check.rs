@@ -1,0 +1,280 @@
+//! Stage 2: the rules that look across several items of the model. One function per rule,
+//! each under a comment stating the rule and the mistake it catches.
+
+use syn::spanned::Spanned;
+use syn::{FnArg, ReturnType, Type};
+
+use crate::ast::{Api, Decoder, Endpoint, HttpMethod, ParamKind};
+use crate::attr;
+use crate::ctxt::Ctxt;
+
+pub fn api(cx: &mut Ctxt, api: &Api) {
+    for endpoint in &api.endpoints {
+        one_http_method(cx, endpoint);
+        receiver_is_ref_self(cx, endpoint);
+        no_generic_methods(cx, endpoint);
+        async_or_paginated(cx, endpoint);
+        placeholders_match_arguments(cx, endpoint);
+        at_most_one_body(cx, endpoint);
+        no_body_without_meaning(cx, endpoint);
+        idempotent_is_meaningful(cx, endpoint);
+        head_returns_no_body(cx, endpoint);
+    }
+}
+
+// Every method has exactly one HTTP-method attribute.
+//     async fn user(&self) -> Result<User>;          // which request is this?
+//     #[get("/a")] #[post("/a")] async fn user(..)   // GET or POST?
+fn one_http_method(cx: &mut Ctxt, e: &Endpoint) {
+    match e.methods.as_slice() {
+        [] => cx.error_at(
+            &e.sig.ident,
+            format!("`fn {}` has no HTTP-method attribute; add one, such as `#[get(\"/path\")]` or `#[post(\"/path\")]`", e.ident),
+        ),
+        [_] => {}
+        [(first, _), rest @ ..] => {
+            for (m, span) in rest {
+                cx.error_span(
+                    *span,
+                    format!("`fn {}` already has `#[{}]`; a method has exactly one HTTP-method attribute, so remove `#[{}]`", e.ident, first.upper().to_lowercase(), m.upper().to_lowercase()),
+                );
+            }
+        }
+    }
+}
+
+// Methods take `&self`: the client is shared between tasks and calls.
+//     async fn user(&mut self) -> Result<User>;
+fn receiver_is_ref_self(cx: &mut Ctxt, e: &Endpoint) {
+    match e.sig.inputs.first() {
+        Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none() && r.colon_token.is_none() => {}
+        Some(FnArg::Receiver(r)) if r.mutability.is_some() => cx.error_at(
+            r,
+            format!("`fn {}` takes `{}`; the client is shared by every caller, so write `&self`", e.ident, quote::quote!(#r)),
+        ),
+        Some(FnArg::Receiver(r)) => cx.error_at(r, format!("`fn {}` takes `{}`; write `&self`", e.ident, quote::quote!(#r))),
+        _ => cx.error_at(
+            &e.sig.ident,
+            format!("`fn {}` has no receiver; add `&self` as the first argument so the client can make the call", e.ident),
+        ),
+    }
+}
+
+// Methods are not generic: the metadata and the request need concrete types.
+//     async fn get<T: DeserializeOwned>(&self) -> Result<T>;
+fn no_generic_methods(cx: &mut Ctxt, e: &Endpoint) {
+    if !e.sig.generics.params.is_empty() || e.sig.generics.where_clause.is_some() {
+        cx.error_at(
+            &e.sig.generics,
+            format!("`fn {}` is generic; methods of an #[api] trait take concrete types (declare one method per type)", e.ident),
+        );
+    }
+}
+
+// A method is `async` and returns `Result<T>`, or is a plain `fn` with `#[paginate]`.
+//     fn user(&self) -> Result<User>;               // missing `async`
+//     #[paginate(link)] async fn all(&self) -> ..   // a stream is returned at once
+fn async_or_paginated(cx: &mut Ctxt, e: &Endpoint) {
+    let is_async = e.sig.asyncness.is_some();
+    match (is_async, e.paginate) {
+        (true, Some(span)) => cx.error_span(
+            span,
+            format!("`#[paginate]` returns a lazy stream at once, so `fn {}` must not be `async`; remove `async`", e.ident),
+        ),
+        (false, None) => cx.error_at(
+            &e.sig.fn_token,
+            format!("`fn {}` is not `async`; write `async fn {}`, or add `#[paginate(...)]` and return `Paginated<T>`", e.ident, e.ident),
+        ),
+        (false, Some(span)) => cx.error_span(
+            span,
+            "`#[paginate]` is not available in this version of restrait yet; declare an `async fn` that returns one page",
+        ),
+        (true, None) => {
+            if let Err((span, msg)) = decoder(&e.sig.output) {
+                cx.error_span(span, msg);
+            }
+        }
+    }
+}
+
+// Every placeholder names an argument, and every argument without an attribute is a
+// placeholder.
+//     #[get("/users/<idd>")] async fn user(&self, id: u64)
+fn placeholders_match_arguments(cx: &mut Ctxt, e: &Endpoint) {
+    let Some((lit, template)) = &e.path else { return };
+    let names: Vec<String> = e.params.iter().map(|p| p.ident.to_string()).collect();
+    for placeholder in template.placeholders() {
+        let span = attr::span_in(lit, placeholder.range.clone());
+        match e.params.iter().find(|p| unraw(&p.ident) == placeholder.name) {
+            None => {
+                let hint = match closest(&placeholder.name, &names) {
+                    Some(n) => format!("did you mean `<{n}>`?"),
+                    None if names.is_empty() => format!("add an argument `{}: ...`", placeholder.name),
+                    None => format!("the arguments are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                };
+                cx.error_span(
+                    span,
+                    format!("unknown placeholder `<{}>`: no argument of `fn {}` is named `{}`; {hint}", placeholder.name, e.ident, placeholder.name),
+                );
+            }
+            Some(p) if p.kind != ParamKind::Path => cx.error_span(
+                p.attr_span.unwrap_or(span),
+                format!("`{}` is a path placeholder `<{}>`, so it takes no attribute; remove it, or remove `<{}>` from the path", p.ident, placeholder.name, placeholder.name),
+            ),
+            Some(_) => {}
+        }
+    }
+    for p in e.params.iter().filter(|p| p.kind == ParamKind::Path) {
+        if !template.placeholders().any(|ph| ph.name == unraw(&p.ident)) {
+            cx.error_at(
+                &p.ident,
+                format!(
+                    "argument `{0}` is used nowhere; put `<{0}>` in the path, or mark it `#[query]`, `#[header(\"Name\")]` or `#[body]`",
+                    unraw(&p.ident)
+                ),
+            );
+        }
+    }
+}
+
+// A request has at most one body.
+//     async fn create(&self, #[body] a: &A, #[body(form)] b: &B)
+fn at_most_one_body(cx: &mut Ctxt, e: &Endpoint) {
+    let mut bodies = e.params.iter().filter(|p| matches!(p.kind, ParamKind::Body(_)));
+    if let Some(first) = bodies.next() {
+        for extra in bodies {
+            cx.error_span(
+                extra.attr_span.unwrap_or_else(|| extra.ident.span()),
+                format!("`fn {}` already sends `{}` as its body; a request has one body, so combine them into one struct", e.ident, first.ident),
+            );
+        }
+    }
+}
+
+// GET, HEAD and OPTIONS carry no body.
+//     #[get("/search")] async fn search(&self, #[body] q: &Query)
+fn no_body_without_meaning(cx: &mut Ctxt, e: &Endpoint) {
+    let Some(method) = e.method() else { return };
+    if method.allows_body() {
+        return;
+    }
+    for p in e.params.iter().filter(|p| matches!(p.kind, ParamKind::Body(_))) {
+        cx.error_span(
+            p.attr_span.unwrap_or_else(|| p.ident.span()),
+            format!(
+                "a {} request carries no body; send `{}` as `#[query]` parameters, or use POST, PUT, PATCH or DELETE, which may carry a body",
+                method.upper(),
+                p.ident
+            ),
+        );
+    }
+}
+
+// `#[idempotent]` marks a POST or PATCH as safe to retry; elsewhere it says nothing or
+// contradicts `#[retry(off)]`.
+//     #[get("/a")] #[idempotent] async fn a(&self)
+fn idempotent_is_meaningful(cx: &mut Ctxt, e: &Endpoint) {
+    let (Some(span), Some(method)) = (e.idempotent, e.method()) else { return };
+    if method.is_idempotent() {
+        cx.error_span(span, format!("`#[idempotent]` is redundant: {} is idempotent and always retried; remove it", method.upper()));
+    } else if e.shared.retry.as_ref().is_some_and(|(r, _)| r.off.is_present()) {
+        cx.error_span(span, "`#[idempotent]` makes the method retryable, but `#[retry(off)]` turns retries off; remove one of them");
+    }
+}
+
+// A HEAD response has no body to decode.
+//     #[head("/a")] async fn exists(&self) -> Result<User>
+fn head_returns_no_body(cx: &mut Ctxt, e: &Endpoint) {
+    if e.method() != Some(HttpMethod::Head) || e.sig.asyncness.is_none() {
+        return;
+    }
+    if let Ok(d) = decoder(&e.sig.output) {
+        if d.reads_body() {
+            cx.error_at(
+                &e.sig.output,
+                "a HEAD response has no body; return `Result<()>`, or `Result<Response<()>>` to read the status and headers",
+            );
+        }
+    }
+}
+
+/// How the declared `Result<T>` is produced from the response.
+pub fn decoder(output: &ReturnType) -> Result<Decoder, (proc_macro2::Span, String)> {
+    let ty = match output {
+        ReturnType::Default => return Err((output.span(), "an #[api] method returns `restrait::Result<T>`; add `-> Result<T>`".into())),
+        ReturnType::Type(_, ty) => ty,
+    };
+    match generic_arg(ty, "Result") {
+        Some(inner) => Ok(classify(inner)),
+        None => Err((
+            ty.span(),
+            format!("`{}` is not a `Result`; an #[api] method returns `restrait::Result<T>`", quote::quote!(#ty)),
+        )),
+    }
+}
+
+fn classify(ty: &Type) -> Decoder {
+    if let Type::Tuple(t) = ty {
+        if t.elems.is_empty() {
+            return Decoder::Unit;
+        }
+    }
+    if let Some(inner) = generic_arg(ty, "Response") {
+        return Decoder::Response(Box::new(classify(inner)));
+    }
+    if let Type::Path(p) = ty {
+        if let Some(last) = p.path.segments.last() {
+            if last.arguments.is_none() && last.ident == "String" {
+                return Decoder::Text;
+            }
+            if last.arguments.is_none() && last.ident == "Bytes" {
+                return Decoder::Bytes;
+            }
+        }
+    }
+    Decoder::Json(ty.clone())
+}
+
+/// The first type argument of `Name<T, ..>` when `ty`'s last segment is `Name`.
+fn generic_arg<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    args.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+fn unraw(ident: &syn::Ident) -> String {
+    let s = ident.to_string();
+    s.strip_prefix("r#").map(str::to_string).unwrap_or(s)
+}
+
+/// The candidate within a small edit distance of `name`, for "did you mean" hints.
+fn closest<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.as_str())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}

@@ -1,0 +1,132 @@
+//! One trait method: its endpoint descriptor and the call into the engine.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::ast::{Api, BodyKind, Decoder, Endpoint, HttpMethod, ParamKind};
+use crate::attr::{StaticHeader, TimeoutArgs};
+use crate::check;
+use crate::parse::is_option;
+use crate::path::Part;
+
+pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
+    let krate = &api.krate;
+    let client = &api.client;
+    let sig = &e.sig;
+    let (_, template) = e.path.as_ref().expect("checked: every method has a path");
+    let method = e.method().unwrap_or(HttpMethod::Get);
+
+    let path_parts = template.parts.iter().map(|part| match part {
+        Part::Literal(s) => quote!(#krate::__private::PathPart::Literal(#s)),
+        Part::Placeholder(p) => {
+            let name = &p.name;
+            match p.rest {
+                true => quote!(#krate::__private::PathPart::Rest(#name)),
+                false => quote!(#krate::__private::PathPart::Segment(#name)),
+            }
+        }
+    });
+    let query = template.query.clone().unwrap_or_default();
+    let headers = merged_headers(&api.shared.headers, &e.shared.headers);
+    let headers = headers.iter().map(|h| {
+        let (name, value) = (&h.name, &h.value);
+        quote!((#name, #value))
+    });
+    let timeout = e.shared.timeout.or(api.shared.timeout).unwrap_or_default();
+    let timeout = timeouts(krate, timeout);
+    let idempotency_key = match &e.idempotency_key {
+        Some(lit) => {
+            let name = lit.value().to_ascii_lowercase();
+            quote!(::core::option::Option::Some(#name))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let retryable = method.is_idempotent() || e.idempotent.is_some() || e.idempotency_key.is_some();
+
+    // Path values in template order.
+    let path_values = template.placeholders().filter_map(|ph| {
+        let p = e.params.iter().find(|p| p.ident.to_string().trim_start_matches("r#") == ph.name)?;
+        let (ident, ty) = (&p.ident, &p.ty);
+        Some(quote_spanned!(ty.span()=> #krate::__private::path_param::<#ty>(&#ident)))
+    });
+    let params = e.params.iter().filter_map(|p| {
+        let (ident, ty) = (&p.ident, &p.ty);
+        Some(match &p.kind {
+            ParamKind::Path => return None,
+            ParamKind::Query { flatten: true, .. } => {
+                quote_spanned!(ty.span()=> __restrait_call.query_flatten::<#ty>(&#ident);)
+            }
+            ParamKind::Query { name, .. } => quote_spanned!(ty.span()=> __restrait_call.query::<#ty>(#name, &#ident);),
+            ParamKind::Header { name, .. } if is_option(ty) => quote! {
+                if let ::core::option::Option::Some(__restrait_value) = &#ident {
+                    __restrait_call.header(#name, __restrait_value);
+                }
+            },
+            ParamKind::Header { name, .. } => quote_spanned!(ty.span()=> __restrait_call.header::<#ty>(#name, &#ident);),
+            ParamKind::Body(BodyKind::Json) => quote_spanned!(ty.span()=> __restrait_call.json_body::<#ty>(&#ident);),
+            ParamKind::Body(BodyKind::Form) => quote_spanned!(ty.span()=> __restrait_call.form_body::<#ty>(&#ident);),
+            ParamKind::Body(BodyKind::Raw) => quote_spanned!(ty.span()=> __restrait_call.raw_body::<#ty>(#ident);),
+        })
+    });
+    let decoder = match check::decoder(&sig.output) {
+        Ok(d) => decoder_type(krate, &d),
+        Err(_) => unreachable!("checked: async methods return Result<T>"),
+    };
+
+    quote! {
+        #sig {
+            const __RESTRAIT_ENDPOINT: #krate::__private::Endpoint = #krate::__private::Endpoint {
+                api: &#client::__RESTRAIT_API,
+                operation: &#client::OPERATIONS[#index],
+                path: &[ #(#path_parts),* ],
+                query: #query,
+                headers: &[ #(#headers),* ],
+                timeouts: #timeout,
+                retryable: #retryable,
+                idempotency_key: #idempotency_key,
+            };
+            #[allow(unused_mut)]
+            let mut __restrait_call = #krate::__private::Call::new(&self.__restrait_client, &__RESTRAIT_ENDPOINT);
+            __restrait_call.path(&[ #(#path_values),* ]);
+            #(#params)*
+            #krate::__private::invoke::<#decoder>(__restrait_call).await
+        }
+    }
+}
+
+/// Trait-level headers, then the method's; a method-level header replaces every trait-level
+/// header of the same name (names are already lower-cased).
+fn merged_headers(trait_level: &[StaticHeader], method_level: &[StaticHeader]) -> Vec<StaticHeader> {
+    trait_level
+        .iter()
+        .filter(|h| !method_level.iter().any(|m| m.name == h.name))
+        .chain(method_level)
+        .cloned()
+        .collect()
+}
+
+fn timeouts(krate: &syn::Path, t: TimeoutArgs) -> TokenStream {
+    let millis = |d: Option<crate::attr::DurationArg>| match d {
+        Some(d) => {
+            let ms = d.millis;
+            quote!(::core::option::Option::Some(::core::time::Duration::from_millis(#ms)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let (total, attempt) = (millis(t.total), millis(t.attempt));
+    quote!(#krate::__private::Timeouts { total: #total, attempt: #attempt })
+}
+
+fn decoder_type(krate: &syn::Path, d: &Decoder) -> TokenStream {
+    match d {
+        Decoder::Unit => quote!(#krate::__private::Unit),
+        Decoder::Text => quote!(#krate::__private::Text),
+        Decoder::Bytes => quote!(#krate::__private::RawBytes),
+        Decoder::Json(ty) => quote_spanned!(ty.span()=> #krate::__private::Json<#ty>),
+        Decoder::Response(inner) => {
+            let inner = decoder_type(krate, inner);
+            quote!(#krate::__private::WithResponse<#inner>)
+        }
+    }
+}

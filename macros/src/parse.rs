@@ -1,0 +1,334 @@
+//! Stage 1: read the trait and its attributes into the model of [`crate::ast`], removing every
+//! helper attribute from the trait that will be emitted. Mistakes are pushed into the
+//! [`Ctxt`] and reading carries on, so that one expansion reports them all.
+
+use darling::ast::NestedMeta;
+use darling::FromMeta;
+use proc_macro2::{Span, TokenStream};
+use quote::format_ident;
+use syn::spanned::Spanned;
+use syn::{Attribute, FnArg, Pat, TraitItem, Type};
+
+use crate::ast::{Api, BodyKind, Endpoint, HttpMethod, Param, ParamKind, Shared};
+use crate::attr::{self, ApiArgs};
+use crate::ctxt::Ctxt;
+use crate::path;
+
+/// Attributes restrait reads on the trait or its methods (besides the HTTP methods).
+const SHARED: &[&str] = &["header", "retry", "rate_limit", "timeout"];
+const METHOD_ONLY: &[&str] = &["idempotent", "idempotency_key", "paginate"];
+const ARGUMENT_ONLY: &[&str] = &["query", "body"];
+
+/// Reads `#[api(args)] trait ...`. Returns `None` only when the arguments of `#[api]` itself
+/// are unusable; the caller then emits the stripped trait alone.
+pub fn api(cx: &mut Ctxt, args: TokenStream, item: &mut syn::ItemTrait) -> Option<Api> {
+    let args = read_api_args(cx, args);
+
+    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+        cx.error_at(&item.generics, "an #[api] trait cannot be generic; the client needs one concrete type for each argument and result");
+    }
+
+    let shared = read_shared(cx, &mut item.attrs, Place::Trait);
+    let mut endpoints = Vec::new();
+    let mut attribute_paths = Vec::new();
+    for trait_item in &mut item.items {
+        match trait_item {
+            TraitItem::Fn(f) => endpoints.push(read_endpoint(cx, f, &mut attribute_paths)),
+            other => cx.error_at(&*other, "an #[api] trait holds only methods; move this item elsewhere"),
+        }
+    }
+
+    let args = args?;
+    if let Err(msg) = check_base_url(&args.base.value()) {
+        cx.error_at(&args.base, msg);
+    }
+    if let Some(var) = &args.base_env {
+        let name = var.value();
+        if name.is_empty() || name.contains(['=', '\0']) {
+            cx.error_at(var, format!("`{name}` is not an environment variable name"));
+        }
+    }
+    Some(Api {
+        krate: args.krate.unwrap_or_else(|| syn::parse_quote!(::restrait)),
+        client: args.client.unwrap_or_else(|| format_ident!("{}Client", item.ident)),
+        base: args.base,
+        base_env: args.base_env,
+        error: args.error.map(|t| t.0),
+        item: item.clone(),
+        shared,
+        endpoints,
+        attribute_paths,
+    })
+}
+
+fn read_api_args(cx: &mut Ctxt, args: TokenStream) -> Option<ApiArgs> {
+    let items = NestedMeta::parse_meta_list(args).map_err(|e| cx.syn_error(e)).ok()?;
+    if items.is_empty() {
+        cx.error_span(Span::call_site(), "#[api] needs the base URL of the service: `#[api(base = \"https://api.example.com\")]`");
+        return None;
+    }
+    cx.darling(ApiArgs::from_list(&items).map_err(|e| e.with_span(&Span::call_site())))
+}
+
+/// The base URL must be absolute http(s) so that every path template can be appended to it.
+fn check_base_url(base: &str) -> Result<(), String> {
+    let rest = base
+        .strip_prefix("https://")
+        .or_else(|| base.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{base}` is not an absolute http or https URL; write the full base, such as \"https://api.example.com\""))?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() {
+        return Err(format!("`{base}` has no host; write the full base, such as \"https://api.example.com\""));
+    }
+    if let Some(c) = base.chars().find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '<' | '>')) {
+        return Err(format!("the base URL `{base}` contains {c:?}; a base is scheme, host and an optional path prefix"));
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    Trait,
+    Method,
+}
+
+/// Reads and removes the shared attributes (and reports misplaced ones) from `attrs`.
+fn read_shared(cx: &mut Ctxt, attrs: &mut Vec<Attribute>, place: Place) -> Shared {
+    let mut shared = Shared::default();
+    let mut seen: Vec<String> = Vec::new();
+    attrs.retain(|a| {
+        let name = attr::path_name(a.path());
+        if a.path().segments.len() != 1 && !is_ours(&name) {
+            return true;
+        }
+        if SHARED.contains(&name.as_str()) {
+            if name != "header" && seen.contains(&name) {
+                cx.error_at(a, format!("`#[{name}]` is given twice; keep one"));
+                return false;
+            }
+            seen.push(name.clone());
+            match name.as_str() {
+                "header" => shared.headers.extend(attr::read_static_header(cx, a)),
+                "retry" => shared.retry = attr::read_retry(cx, a).map(|r| (r, a.span())),
+                "rate_limit" => shared.rate_limit = attr::read_rate_limit(cx, a),
+                "timeout" => shared.timeout = attr::read_timeout(cx, a),
+                _ => unreachable!("SHARED lists these"),
+            }
+            return false;
+        }
+        if place == Place::Trait {
+            if name == "api" {
+                cx.error_at(a, "#[api] is given twice; keep one");
+                return false;
+            }
+            if HttpMethod::from_ident(&name).is_some() || METHOD_ONLY.contains(&name.as_str()) {
+                cx.error_at(a, format!("`#[{name}]` goes on a method of the trait, not on the trait"));
+                return false;
+            }
+        }
+        if ARGUMENT_ONLY.contains(&name.as_str()) {
+            cx.error_at(a, format!("`#[{name}]` goes on an argument, such as `#[{name}] value: T`"));
+            return false;
+        }
+        true
+    });
+    shared
+}
+
+fn is_ours(name: &str) -> bool {
+    HttpMethod::from_ident(name).is_some() || SHARED.contains(&name) || METHOD_ONLY.contains(&name) || ARGUMENT_ONLY.contains(&name)
+}
+
+fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut Vec<syn::Path>) -> Endpoint {
+    if let Some(block) = &f.default {
+        cx.error_at(block, format!("`fn {}` has a body; methods of an #[api] trait are declarations that the generated client implements", f.sig.ident));
+        f.default = None;
+        f.semi_token = Some(Default::default());
+    }
+
+    let mut methods = Vec::new();
+    let mut path = None;
+    let mut idempotent = None;
+    let mut idempotency_key = None;
+    let mut paginate = None;
+    let mut docs = Vec::new();
+    f.attrs.retain(|a| {
+        let name = attr::path_name(a.path());
+        if let Some(method) = HttpMethod::from_ident(&name) {
+            methods.push((method, a.span()));
+            attribute_paths.push(a.path().clone());
+            if methods.len() == 1 {
+                let example = format!("#[{name}(\"/path/<id>\")]");
+                if let Some(lit) = attr::single_string(cx, a, &example) {
+                    match path::parse(&lit.value()) {
+                        Ok(template) => path = Some((lit, template)),
+                        Err(errors) => {
+                            for e in errors {
+                                let span = attr::span_in(&lit, e.range.clone());
+                                cx.error_span(span, format!("{}\n  help: {}", e.kind.message(), e.kind.help()));
+                            }
+                        }
+                    }
+                }
+            }
+            return false;
+        }
+        match name.as_str() {
+            "idempotent" => {
+                if !matches!(a.meta, syn::Meta::Path(_)) {
+                    cx.error_at(a, "`#[idempotent]` takes no arguments");
+                }
+                idempotent = Some(a.span());
+                false
+            }
+            "idempotency_key" => {
+                if let Some(lit) = attr::single_string(cx, a, "#[idempotency_key(\"Idempotency-Key\")]") {
+                    match attr::check_header_name(&lit.value()) {
+                        Ok(()) => idempotency_key = Some(lit),
+                        Err(msg) => cx.error_at(&lit, msg),
+                    }
+                }
+                false
+            }
+            "paginate" => {
+                paginate = Some(a.span());
+                false
+            }
+            "doc" => {
+                if let syn::Meta::NameValue(syn::MetaNameValue { value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }), .. }) = &a.meta {
+                    docs.push(s.value());
+                }
+                true
+            }
+            _ => true,
+        }
+    });
+    let shared = read_shared(cx, &mut f.attrs, Place::Method);
+
+    let mut params = Vec::new();
+    for input in &mut f.sig.inputs {
+        if let FnArg::Typed(typed) = input {
+            if let Some(param) = read_param(cx, typed) {
+                params.push(param);
+            }
+        }
+    }
+
+    Endpoint {
+        ident: f.sig.ident.clone(),
+        sig: f.sig.clone(),
+        docs: docs.iter().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n").trim().to_string(),
+        methods,
+        path,
+        shared,
+        idempotent,
+        idempotency_key,
+        paginate,
+        params,
+    }
+}
+
+/// Reads one typed argument and removes its restrait attribute.
+fn read_param(cx: &mut Ctxt, typed: &mut syn::PatType) -> Option<Param> {
+    let mut kind = None;
+    let mut attr_span = None;
+    typed.attrs.retain(|a| {
+        let name = attr::path_name(a.path());
+        let read = match name.as_str() {
+            "query" => read_query(cx, a, &typed.pat),
+            "header" => read_header_param(cx, a),
+            "body" => read_body(cx, a),
+            _ => return true,
+        };
+        if kind.is_some() {
+            cx.error_at(a, "an argument takes one of `#[query]`, `#[header(\"Name\")]` or `#[body]`; remove this one");
+        } else if let Some(k) = read {
+            kind = Some(k);
+            attr_span = Some(a.span());
+        }
+        false
+    });
+    let ident = match &*typed.pat {
+        Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
+        other => {
+            cx.error_at(other, "an argument of an #[api] method must be a plain name, such as `id: u64`");
+            return None;
+        }
+    };
+    Some(Param { ident, ty: (*typed.ty).clone(), kind: kind.unwrap_or(ParamKind::Path), attr_span })
+}
+
+fn wire_name(pat: &Pat) -> String {
+    match pat {
+        Pat::Ident(p) => {
+            let name = p.ident.to_string();
+            name.strip_prefix("r#").map(str::to_string).unwrap_or(name)
+        }
+        _ => String::new(),
+    }
+}
+
+/// `#[query]`, `#[query("wire_name")]`, `#[query(flatten)]`.
+fn read_query(cx: &mut Ctxt, a: &Attribute, pat: &Pat) -> Option<ParamKind> {
+    let items = attr::meta_list(cx, a)?;
+    let mut name = None;
+    let mut flatten = None;
+    for item in &items {
+        match item {
+            NestedMeta::Lit(syn::Lit::Str(s)) if name.is_none() => {
+                if s.value().is_empty() {
+                    cx.error_at(s, "the query parameter name is empty");
+                    return None;
+                }
+                name = Some(s.value());
+            }
+            NestedMeta::Meta(syn::Meta::Path(p)) if p.is_ident("flatten") && flatten.is_none() => flatten = Some(p.span()),
+            other => {
+                cx.error_at(other, "expected `#[query]`, `#[query(\"wire_name\")]` or `#[query(flatten)]`");
+                return None;
+            }
+        }
+    }
+    if let (Some(_), Some(span)) = (&name, flatten) {
+        cx.error_span(span, "`#[query(flatten)]` spreads the fields of a struct, each under its own name, so it takes no rename; remove the name, or rename the fields with `#[serde(rename = \"...\")]`");
+        return None;
+    }
+    Some(ParamKind::Query { name: name.unwrap_or_else(|| wire_name(pat)), flatten: flatten.is_some() })
+}
+
+/// `#[header("Name")]` on an argument.
+fn read_header_param(cx: &mut Ctxt, a: &Attribute) -> Option<ParamKind> {
+    let lit = attr::single_string(cx, a, "#[header(\"X-Request-Id\")]")?;
+    let name = lit.value();
+    if name.contains(':') {
+        cx.error_at(&lit, format!("an argument's header names only the header, like `#[header(\"{}\")]`; the argument is its value", name.split(':').next().unwrap_or("").trim()));
+        return None;
+    }
+    if let Err(msg) = attr::check_header_name(&name) {
+        cx.error_at(&lit, msg);
+        return None;
+    }
+    Some(ParamKind::Header { name: name.to_ascii_lowercase(), lit })
+}
+
+/// `#[body]`, `#[body(json)]`, `#[body(form)]`, `#[body(raw)]`.
+fn read_body(cx: &mut Ctxt, a: &Attribute) -> Option<ParamKind> {
+    let items = attr::meta_list(cx, a)?;
+    let kind = match items.as_slice() {
+        [] => BodyKind::Json,
+        [NestedMeta::Meta(syn::Meta::Path(p))] if p.is_ident("json") => BodyKind::Json,
+        [NestedMeta::Meta(syn::Meta::Path(p))] if p.is_ident("form") => BodyKind::Form,
+        [NestedMeta::Meta(syn::Meta::Path(p))] if p.is_ident("raw") => BodyKind::Raw,
+        _ => {
+            let list = &items;
+            cx.error_at(quote::quote!(#(#list),*), "expected `#[body]` (JSON), `#[body(form)]` (url-encoded form) or `#[body(raw)]` (bytes)");
+            return None;
+        }
+    };
+    Some(ParamKind::Body(kind))
+}
+
+/// Whether `ty` is `Option<...>` as written (a per-call header of that type is omitted on `None`).
+pub fn is_option(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}
