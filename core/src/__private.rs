@@ -9,3 +9,4 @@ pub use crate::decode::{decode_api_error, Decode, Json, RawBytes, Text, Unit, Wi
 pub use crate::endpoint::{ApiInfo, Endpoint, PathPart, Timeouts};
 pub use crate::engine::invoke;
 pub use crate::params::{path_param, PathParam, RawBody};
+pub use crate::retry::RetrySpec;

@@ -11,7 +11,9 @@ use url::Url;
 
 use crate::endpoint::ApiInfo;
 use crate::error::{Error, Result};
+use crate::rate_limit::{Limiters, RateLimit, RateLimitStore};
 use crate::redact;
+use crate::retry::{RetryBudget, RetryPolicy};
 
 /// The default total deadline of a call, retries and their waits included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -37,6 +39,9 @@ pub(crate) struct ClientInner {
     pub(crate) timeout: Duration,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) max_response_bytes: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) budget: RetryBudget,
+    pub(crate) limiters: Limiters,
 }
 
 impl Client {
@@ -62,6 +67,8 @@ impl fmt::Debug for Client {
             .field("timeout", &i.timeout)
             .field("attempt_timeout", &i.attempt_timeout)
             .field("max_response_bytes", &i.max_response_bytes)
+            .field("retry", &i.retry)
+            .field("retry_budget", &i.budget)
             .finish_non_exhaustive()
     }
 }
@@ -77,8 +84,10 @@ pub trait FromClient {
 /// Setters never fail; a bad value (an invalid header, a base URL that is not absolute) is
 /// reported by [`build`](ClientBuilder::build), which returns the first such error.
 ///
-/// Precedence: a method's or trait's `#[timeout]` beats the builder's timeouts, which beat the
-/// defaults. The base URL is the builder's [`base_url`](ClientBuilder::base_url), else the
+/// Precedence, for timeouts, retries and rate limits alike: a method's attribute beats the
+/// builder, which beats the trait's attribute, which beats the default. (The trait's attributes
+/// are the SDK's defaults, the builder is the application's choice, and a method's attribute
+/// states a fact about that endpoint, such as `#[retry(off)]` on a non-idempotent delete.) The base URL is the builder's [`base_url`](ClientBuilder::base_url), else the
 /// environment variable named by `base_env`, else `base`.
 #[must_use]
 pub struct ClientBuilder<C> {
@@ -91,6 +100,11 @@ pub struct ClientBuilder<C> {
     connect_timeout: Duration,
     http: Option<reqwest::Client>,
     max_response_bytes: usize,
+    retry: RetryPolicy,
+    budget: RetryBudget,
+    rate_limit: Option<RateLimit>,
+    adaptive: bool,
+    store: Option<Arc<dyn RateLimitStore>>,
     error: Option<Error>,
     _client: PhantomData<fn() -> C>,
 }
@@ -105,6 +119,9 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
+            .field("adaptive", &self.adaptive)
             .finish_non_exhaustive()
     }
 }
@@ -117,11 +134,16 @@ impl<C: FromClient> ClientBuilder<C> {
             base_url: None,
             headers: HeaderMap::new(),
             user_agent: None,
-            timeout: DEFAULT_TIMEOUT,
-            attempt_timeout: None,
+            timeout: api.timeouts.total.unwrap_or(DEFAULT_TIMEOUT),
+            attempt_timeout: api.timeouts.attempt,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             http: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            retry: api.retry.map_or(RetryPolicy::new(), |spec| RetryPolicy::new().with_spec(&spec)),
+            budget: RetryBudget::default(),
+            rate_limit: api.rate_limit,
+            adaptive: true,
+            store: None,
             error: None,
             _client: PhantomData,
         }
@@ -163,14 +185,14 @@ impl<C: FromClient> ClientBuilder<C> {
     }
 
     /// The total deadline of a call, retries and waits included, for methods that declare no
-    /// `#[timeout]`. Default: 30 s.
+    /// `#[timeout]`. Default: the trait's `#[timeout]`, else 30 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// A deadline for each attempt, for methods that declare none. Default: none (each attempt
-    /// may use what is left of the total deadline).
+    /// A deadline for each attempt, for methods that declare none. Default: the trait's
+    /// `#[timeout(attempt = ...)]`, else none (each attempt may use what is left of the total).
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = Some(timeout);
         self
@@ -186,6 +208,42 @@ impl<C: FromClient> ClientBuilder<C> {
     /// The largest response body accepted, checked while it streams in. Default: 32 MiB.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
+        self
+    }
+
+    /// How transient failures are retried, for methods that declare no `#[retry]` (a method's
+    /// keys apply over this policy). Default: the trait's `#[retry]`, else
+    /// [`RetryPolicy::new`]: 3 attempts, 100 ms base, 20 s cap, full jitter.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How many retries the client (all its clones together) may spend. Default:
+    /// [`RetryBudget::default`]: 500 tokens, 5 per retry, 10 per retry after a timeout.
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// The client's quota, shared by all its clones; a method's `#[rate_limit]` applies on
+    /// top. Default: the trait's `#[rate_limit]`, else none.
+    pub fn rate_limit(mut self, quota: RateLimit) -> Self {
+        self.rate_limit = Some(quota);
+        self
+    }
+
+    /// Whether the client slows down when the server throttles (429, `Retry-After`, an
+    /// exhausted `RateLimit` or `X-RateLimit` quota) and recovers afterwards. Default: on.
+    pub fn adaptive_rate_limit(mut self, on: bool) -> Self {
+        self.adaptive = on;
+        self
+    }
+
+    /// Keep rate-limit state in `store`, so that several processes share the quotas. Default:
+    /// in this process.
+    pub fn rate_limit_store(mut self, store: Arc<dyn RateLimitStore>) -> Self {
+        self.store = Some(store);
         self
     }
 
@@ -236,6 +294,9 @@ impl<C: FromClient> ClientBuilder<C> {
                 timeout: self.timeout,
                 attempt_timeout: self.attempt_timeout,
                 max_response_bytes: self.max_response_bytes,
+                retry: self.retry,
+                budget: self.budget,
+                limiters: Limiters::new(self.api.name, self.rate_limit, self.adaptive, self.store),
             }),
         }))
     }

@@ -6,6 +6,8 @@ use std::any::Any;
 use std::time::Duration;
 
 use crate::operation::Operation;
+use crate::rate_limit::RateLimit;
+use crate::retry::RetrySpec;
 
 /// Decodes an error body into the API's declared `error` type.
 pub type ErrorDecoder = fn(&[u8]) -> Option<Box<dyn Any + Send + Sync>>;
@@ -21,6 +23,12 @@ pub struct ApiInfo {
     pub base_env: Option<&'static str>,
     /// `error = Type`.
     pub error_decoder: Option<ErrorDecoder>,
+    /// The trait's `#[timeout(...)]`: the client's default unless the builder sets one.
+    pub timeouts: Timeouts,
+    /// The trait's `#[retry(...)]`: the client's default unless the builder sets one.
+    pub retry: Option<RetrySpec>,
+    /// The trait's `#[rate_limit(...)]`: the client's quota unless the builder sets one.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// One method of the API.
@@ -36,8 +44,12 @@ pub struct Endpoint {
     pub query: &'static str,
     /// Static headers, trait-level and method-level merged; names lower-case.
     pub headers: &'static [(&'static str, &'static str)],
-    /// `#[timeout(...)]`.
+    /// The method's `#[timeout(...)]`, which beats the client's.
     pub timeouts: Timeouts,
+    /// The method's `#[retry(...)]`, applied over the client's policy.
+    pub retry: Option<RetrySpec>,
+    /// The method's `#[rate_limit(...)]`, applied on top of the client's quota.
+    pub rate_limit: Option<RateLimit>,
     /// Whether the method may be retried (idempotent by method or by declaration).
     pub retryable: bool,
     /// `#[idempotency_key("Name")]`, lower-cased.

@@ -1,10 +1,14 @@
-//! The call, step by step. [`invoke`] is the one function every generated method calls; it
-//! reads top to bottom as the steps of a call. Later steps (rate limit, auth, retry) hook in
-//! at the points named below, so generated code never changes when the engine grows.
+//! The call, step by step. [`invoke`] is the one function every generated method calls: build
+//! the request once, then per attempt wait for the rate limiters, authenticate, send within the
+//! attempt's deadline, tell the adaptive limiter what the server said, and classify the outcome
+//! (succeed, fail, or retry after the server's `Retry-After` or a backoff), never outliving the
+//! call's total deadline. Finally the response is decoded.
 
 use std::time::Duration;
 
+use http::header::{HeaderName, HeaderValue};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::call::{Call, Prepared};
 use crate::client::ClientInner;
@@ -12,41 +16,106 @@ use crate::decode::Decode;
 use crate::endpoint::Endpoint;
 use crate::error::{CallInfo, Error, ErrorKind, Result, TimeoutKind};
 use crate::redact;
+use crate::retry::classify::{classify, Action, Reason};
+use crate::retry::{backoff, RetryPolicy};
 use crate::send::{self, AttemptDeadline, RawResponse};
+use crate::trace;
 
 /// Runs one call through the engine and decodes its response as `D`.
 pub async fn invoke<D: Decode>(call: Call<'_>) -> Result<D::Output> {
     let client = &call.client.inner;
     let endpoint = call.endpoint;
+    let started = Instant::now();
+    let span = trace::call_span(endpoint);
     let template_url = call.template_url();
 
-    // Build: the request is built once; every attempt sends a copy of it.
-    let request = match call.finish() {
+    // Build: once; every attempt sends a copy of the same request.
+    let mut request = match call.finish() {
         Ok(request) => request,
         Err(e) => return Err(annotate(e, endpoint, None, Some(template_url), 0)),
     };
+    attach_idempotency_key(endpoint, &mut request);
 
-    let deadlines = Deadlines::new(client, endpoint);
-    let mut attempts = 0;
-    let outcome = async {
-        // Hook: wait for the rate limiter.
-        // Hook: authenticate.
-        // Send, within the attempt's deadline.
-        attempts += 1;
-        let response = send::attempt(client, &request, deadlines.for_attempt()).await?;
-        // Classify: a success is decoded, anything else becomes a status error.
-        // Hook: retry on a transient failure.
-        if !response.status.is_success() {
-            return Err(status_error(client, response));
-        }
-        D::decode(response)
-    }
-    .await;
-    outcome.map_err(|e| annotate(e, endpoint, Some(&request), None, attempts))
+    let mut attempts = Attempts::new(client, endpoint, started);
+    let outcome = attempts.run(&request).instrument(span.clone()).await;
+    let status = match &outcome {
+        Ok(r) => Some(r.status.as_u16()),
+        Err(e) => e.status().map(|s| s.as_u16()),
+    };
+    trace::finish(&span, status, attempts.sent, started.elapsed());
+
+    // Decode.
+    outcome.and_then(D::decode).map_err(|e| annotate(e, endpoint, Some(&request), None, attempts.sent))
 }
 
-/// The total deadline of the call and the per-attempt timeout; a method's `#[timeout]`
-/// beats the builder's setting, which beats the default.
+/// One logical call's attempts.
+struct Attempts<'a> {
+    client: &'a ClientInner,
+    endpoint: &'static Endpoint,
+    policy: RetryPolicy,
+    deadlines: Deadlines,
+    /// Requests actually sent.
+    sent: u32,
+    /// What the last retry cost the budget, refunded when the call succeeds.
+    last_cost: Option<u32>,
+}
+
+impl<'a> Attempts<'a> {
+    fn new(client: &'a ClientInner, endpoint: &'static Endpoint, started: Instant) -> Self {
+        let policy = match &endpoint.retry {
+            Some(spec) => client.retry.with_spec(spec),
+            None => client.retry,
+        };
+        Attempts { client, endpoint, policy, deadlines: Deadlines::new(client, endpoint, started), sent: 0, last_cost: None }
+    }
+
+    async fn run(&mut self, request: &Prepared) -> Result<RawResponse> {
+        loop {
+            // Wait for the rate limiters, within the total deadline.
+            self.client.limiters.acquire(self.endpoint, self.deadlines.total_at).await?;
+            // Hook: authenticate.
+            // Send, within the attempt's deadline.
+            self.sent += 1;
+            let outcome = send::attempt(self.client, request, self.deadlines.for_attempt()).await;
+            if let Ok(response) = &outcome {
+                self.client.limiters.observe(response.status, &response.headers).await;
+            }
+            // Classify.
+            let (after, reason) = match classify(&outcome, self.endpoint.retryable) {
+                Action::Succeed => {
+                    self.client.budget.deposit(self.last_cost);
+                    return outcome;
+                }
+                Action::Fail => return outcome.and_then(|r| Err(status_error(self.client, r))),
+                Action::Retry { after, reason } => (after, reason),
+            };
+            // Back off, or give up when out of attempts, budget or time.
+            match self.backoff(after, reason) {
+                Some(delay) => {
+                    trace::retry(self.sent, &reason.as_str(), delay);
+                    tokio::time::sleep(delay).await;
+                }
+                None => return outcome.and_then(|r| Err(status_error(self.client, r))),
+            }
+        }
+    }
+
+    /// The wait before the next attempt, or `None` to give up with the last outcome. A wait
+    /// that would end past the total deadline gives up at once rather than sleep past it.
+    fn backoff(&mut self, retry_after: Option<Duration>, reason: Reason) -> Option<Duration> {
+        if self.sent >= self.policy.get_max_attempts() {
+            return None;
+        }
+        let delay = retry_after.unwrap_or_else(|| backoff::delay(&self.policy, self.sent));
+        if Instant::now() + delay >= self.deadlines.total_at {
+            return None;
+        }
+        self.last_cost = Some(self.client.budget.withdraw(reason == Reason::Timeout)?);
+        Some(delay)
+    }
+}
+
+/// The total deadline of the call and the per-attempt timeout.
 struct Deadlines {
     total: Duration,
     total_at: Instant,
@@ -54,21 +123,34 @@ struct Deadlines {
 }
 
 impl Deadlines {
-    fn new(client: &ClientInner, endpoint: &Endpoint) -> Self {
+    fn new(client: &ClientInner, endpoint: &Endpoint, started: Instant) -> Self {
         let total = endpoint.timeouts.total.unwrap_or(client.timeout);
         let attempt = endpoint.timeouts.attempt.or(client.attempt_timeout);
-        Deadlines { total, total_at: Instant::now() + total, attempt }
+        Deadlines { total, total_at: started + total, attempt }
     }
 
     /// The earlier of the attempt timeout (from now) and the total deadline.
     fn for_attempt(&self) -> AttemptDeadline {
-        let total = AttemptDeadline { at: self.total_at, kind: TimeoutKind::Total, length: self.total };
         match self.attempt {
             Some(attempt) if Instant::now() + attempt < self.total_at => {
                 AttemptDeadline { at: Instant::now() + attempt, kind: TimeoutKind::Attempt, length: attempt }
             }
-            _ => total,
+            _ => AttemptDeadline { at: self.total_at, kind: TimeoutKind::Total, length: self.total },
         }
+    }
+}
+
+/// `#[idempotency_key("Name")]`: one fresh UUIDv4 per logical call, on every attempt.
+fn attach_idempotency_key(endpoint: &Endpoint, request: &mut Prepared) {
+    let Some(name) = endpoint.idempotency_key else { return };
+    let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else { return };
+    // A per-call header of the same name is the caller's own key: keep it.
+    if request.headers.contains_key(&name) {
+        return;
+    }
+    let key = uuid::Uuid::new_v4().hyphenated().to_string();
+    if let Ok(value) = HeaderValue::try_from(key) {
+        request.headers.insert(name, value);
     }
 }
 
@@ -84,14 +166,17 @@ fn status_error(client: &ClientInner, response: RawResponse) -> Error {
     Error::new(ErrorKind::from_status(status)).with_response(status, headers, body, api_error, retry_after)
 }
 
-/// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+/// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); `None` when malformed.
 pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
+    // An HTTP-date has one-second resolution: round up so that a retry is never early.
     let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+    let until = date.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO);
+    let whole = until.as_secs() + u64::from(until.subsec_nanos() > 0);
+    Some(Duration::from_secs(whole))
 }
 
 /// Names the call in the error: operation, method, redacted URL, attempts.

@@ -115,6 +115,8 @@ struct Inner {
     decode: Option<DecodeDetails>,
     message: Option<Cow<'static, str>>,
     source: Option<Box<dyn StdError + Send + Sync>>,
+    /// The request provably never reached the server (the connection was never made).
+    unsent: bool,
 }
 
 /// The call an error belongs to.
@@ -142,6 +144,7 @@ impl Error {
                 decode: None,
                 message: None,
                 source: None,
+                unsent: false,
             }),
         }
     }
@@ -163,6 +166,17 @@ impl Error {
     pub(crate) fn with_call(mut self, call: CallInfo) -> Self {
         self.inner.call = Some(call);
         self
+    }
+
+    /// Marks a failure that happened before any byte of the request was sent.
+    pub(crate) fn unsent(mut self) -> Self {
+        self.inner.unsent = true;
+        self
+    }
+
+    /// Whether the server may have received the request: false only for failures to connect.
+    pub(crate) fn may_have_been_sent(&self) -> bool {
+        !self.inner.unsent
     }
 
     pub(crate) fn has_call(&self) -> bool {

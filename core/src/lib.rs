@@ -78,9 +78,12 @@ mod engine;
 mod error;
 mod operation;
 mod params;
+mod rate_limit;
 mod redact;
 mod response;
+mod retry;
 mod send;
+mod trace;
 
 #[doc(hidden)]
 pub mod __private;
@@ -89,6 +92,8 @@ pub use async_trait::async_trait;
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind};
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
+pub use rate_limit::{InMemoryStore, Quota, RateLimit, RateLimitStore};
+pub use retry::{Jitter, RetryBudget, RetryPolicy};
 pub use response::Response;
 pub use restrait_macros::{api, delete, get, head, options, patch, post, put};
 

@@ -86,6 +86,9 @@ fn transport_error(e: reqwest::Error) -> Error {
     if kind == ErrorKind::Timeout {
         error = error.with_timeout(TimeoutKind::Attempt, std::time::Duration::ZERO);
     }
+    if e.is_connect() {
+        error = error.unsent();
+    }
     error.with_source(e.without_url())
 }
 

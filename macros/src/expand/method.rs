@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::ast::{Api, BodyKind, Decoder, Endpoint, HttpMethod, ParamKind};
+use crate::ast::{Api, BodyKind, Decoder, Endpoint, HttpMethod, ParamKind, Shared};
 use crate::attr::{StaticHeader, TimeoutArgs};
 use crate::check;
 use crate::parse::is_option;
@@ -33,8 +33,9 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
         let (name, value) = (&h.name, &h.value);
         quote!((#name, #value))
     });
-    let timeout = e.shared.timeout.or(api.shared.timeout).unwrap_or_default();
-    let timeout = timeouts(krate, timeout);
+    let timeout = timeouts(krate, e.shared.timeout.unwrap_or_default());
+    let retry = retry_spec(krate, &e.shared);
+    let rate_limit = rate_limit(krate, &e.shared);
     let idempotency_key = match &e.idempotency_key {
         Some(lit) => {
             let name = lit.value().to_ascii_lowercase();
@@ -83,6 +84,8 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
                 query: #query,
                 headers: &[ #(#headers),* ],
                 timeouts: #timeout,
+                retry: #retry,
+                rate_limit: #rate_limit,
                 retryable: #retryable,
                 idempotency_key: #idempotency_key,
             };
@@ -106,15 +109,63 @@ fn merged_headers(trait_level: &[StaticHeader], method_level: &[StaticHeader]) -
         .collect()
 }
 
-fn timeouts(krate: &syn::Path, t: TimeoutArgs) -> TokenStream {
-    let millis = |d: Option<crate::attr::DurationArg>| match d {
+/// `#[retry(...)]` as an override of the client's policy: only the keys given are set.
+pub fn retry_spec(krate: &syn::Path, shared: &Shared) -> TokenStream {
+    let Some((r, _)) = &shared.retry else {
+        return quote!(::core::option::Option::None);
+    };
+    let off = r.off.is_present();
+    let max_attempts = match r.max_attempts {
+        Some(p) => {
+            let v = p.value;
+            quote!(::core::option::Option::Some(#v))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let (base, max) = (duration(r.base_delay), duration(r.max_delay));
+    quote! {
+        ::core::option::Option::Some(#krate::__private::RetrySpec {
+            off: #off,
+            max_attempts: #max_attempts,
+            base_delay: #base,
+            max_delay: #max,
+        })
+    }
+}
+
+/// `#[rate_limit(...)]` as a `restrait::RateLimit` built in a const context.
+pub fn rate_limit(krate: &syn::Path, shared: &Shared) -> TokenStream {
+    let Some(r) = &shared.rate_limit else {
+        return quote!(::core::option::Option::None);
+    };
+    let (ctor, n) = match (r.per_second, r.per_minute, r.per_hour) {
+        (Some(n), _, _) => (quote!(per_second), n.value),
+        (_, Some(n), _) => (quote!(per_minute), n.value),
+        (_, _, Some(n)) => (quote!(per_hour), n.value),
+        _ => unreachable!("checked: a rate limit has one rate"),
+    };
+    let burst = match r.burst {
+        Some(b) => {
+            let b = b.value;
+            quote!(.burst(#b))
+        }
+        None => quote!(),
+    };
+    quote!(::core::option::Option::Some(#krate::RateLimit::#ctor(#n)#burst))
+}
+
+fn duration(d: Option<crate::attr::DurationArg>) -> TokenStream {
+    match d {
         Some(d) => {
             let ms = d.millis;
             quote!(::core::option::Option::Some(::core::time::Duration::from_millis(#ms)))
         }
         None => quote!(::core::option::Option::None),
-    };
-    let (total, attempt) = (millis(t.total), millis(t.attempt));
+    }
+}
+
+pub fn timeouts(krate: &syn::Path, t: TimeoutArgs) -> TokenStream {
+    let (total, attempt) = (duration(t.total), duration(t.attempt));
     quote!(#krate::__private::Timeouts { total: #total, attempt: #attempt })
 }
 

@@ -1,0 +1,87 @@
+//! The pluggable state of a limiter, so that several processes can share one quota (an
+//! in-process store by default; a Redis store can implement the same trait).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::error::Error;
+
+use super::gcra::Gcra;
+
+/// A quota as a store applies it: one request per `interval`, bursts of `burst`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quota {
+    /// The spacing of requests at the steady rate.
+    pub interval: Duration,
+    /// How many requests may go at once after a quiet period (at least 1).
+    pub burst: u32,
+}
+
+impl Quota {
+    pub(crate) const UNLIMITED: Quota = Quota { interval: Duration::ZERO, burst: 1 };
+}
+
+/// Where rate-limit state lives. Implement it to share quotas between processes; restrait
+/// calls it once per request per limiter, so it should answer in about one round trip.
+///
+/// The trait is object-safe: clients hold an `Arc<dyn RateLimitStore>`.
+#[async_trait::async_trait]
+pub trait RateLimitStore: Send + Sync + fmt::Debug {
+    /// Reserves the next slot of `key` under `quota` and returns how long the caller must wait
+    /// for it, or `None` (reserving nothing) when that wait would exceed `max_wait`.
+    async fn reserve(&self, key: &str, quota: Quota, max_wait: Duration) -> Result<Option<Duration>, Error>;
+
+    /// Admits nothing for `key` for `duration` from now (the server said to wait).
+    async fn pause(&self, key: &str, duration: Duration) -> Result<(), Error>;
+}
+
+/// A [`RateLimitStore`] in this process's memory: what a client uses when no store is given,
+/// exposed so that several clients (of different APIs) can share one quota.
+#[derive(Default)]
+pub struct InMemoryStore {
+    limiters: Mutex<HashMap<String, Arc<Gcra>>>,
+}
+
+impl InMemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn get(&self, key: &str) -> Arc<Gcra> {
+        let mut map = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(key.to_string()).or_insert_with(|| Arc::new(Gcra::new())).clone()
+    }
+}
+
+impl fmt::Debug for InMemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys = self.limiters.lock().map(|m| m.len()).unwrap_or(0);
+        f.debug_struct("InMemoryStore").field("keys", &keys).finish()
+    }
+}
+
+#[async_trait::async_trait]
+impl RateLimitStore for InMemoryStore {
+    async fn reserve(&self, key: &str, quota: Quota, max_wait: Duration) -> Result<Option<Duration>, Error> {
+        Ok(self.get(key).reserve(quota, max_wait).ok())
+    }
+
+    async fn pause(&self, key: &str, duration: Duration) -> Result<(), Error> {
+        self.get(key).pause(duration, Quota::UNLIMITED);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_store_is_object_safe() {
+        fn takes(_: Arc<dyn RateLimitStore>) {}
+        takes(Arc::new(InMemoryStore::new()));
+    }
+}

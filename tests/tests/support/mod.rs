@@ -1,0 +1,51 @@
+//! A test server in the test's own runtime. Tests of time (paused tokio clock) need it there:
+//! the clock auto-advances whenever the runtime idles, and a server on another thread would
+//! let it jump past a deadline while a loopback response is still on its way.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use tokio::time::Instant;
+
+/// Serves `router` on a free loopback port; returns its base URL.
+pub async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// What a server saw: one entry per request, with the (paused) time it arrived.
+#[derive(Clone, Default)]
+pub struct Log {
+    inner: Arc<Mutex<Vec<Seen>>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub at: Instant,
+    pub method: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Log {
+    pub fn push(&self, method: &str, headers: &axum::http::HeaderMap, body: &[u8]) {
+        self.inner.lock().unwrap().push(Seen { at: Instant::now(), method: method.to_string(), headers: headers.clone(), body: body.to_vec() });
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().unwrap().len()
+    }
+
+    pub fn all(&self) -> Vec<Seen> {
+        self.inner.lock().unwrap().clone()
+    }
+
+    /// Arrival times relative to `start`.
+    pub fn offsets(&self, start: Instant) -> Vec<std::time::Duration> {
+        self.all().iter().map(|s| s.at.duration_since(start)).collect()
+    }
+}
