@@ -6,7 +6,6 @@ use darling::ast::NestedMeta;
 use darling::util::Flag;
 use darling::FromMeta;
 use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::{Attribute, Expr, LitStr};
 
 use crate::ctxt::Ctxt;
@@ -84,7 +83,6 @@ pub fn parse_duration(text: &str) -> Option<u64> {
 #[derive(Clone, Copy, Debug)]
 pub struct Positive {
     pub value: u32,
-    pub span: Span,
 }
 
 impl FromMeta for Positive {
@@ -93,7 +91,7 @@ impl FromMeta for Positive {
         match expr {
             Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => match i.base10_parse::<u32>() {
                 Ok(0) => Err(err("must be at least 1")),
-                Ok(value) => Ok(Positive { value, span: i.span() }),
+                Ok(value) => Ok(Positive { value }),
                 Err(_) => Err(err("must be a whole number from 1 to 4294967295")),
             },
             Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), .. }) => Err(err("must be positive, at least 1")),
@@ -133,7 +131,6 @@ pub struct StaticHeader {
     /// Lower-cased, as HTTP/2 sends it.
     pub name: String,
     pub value: String,
-    pub lit: LitStr,
 }
 
 /// The arguments of an attribute as a nested-meta list (`#[x]` is an empty list).
@@ -239,7 +236,7 @@ pub fn read_static_header(cx: &mut Ctxt, attr: &Attribute) -> Option<StaticHeade
         cx.error_at(&lit, format!("the value of header `{name}` contains the control character {c:?}; header values are one line of text"));
         return None;
     }
-    Some(StaticHeader { name: name.to_ascii_lowercase(), value: value.to_string(), lit })
+    Some(StaticHeader { name: name.to_ascii_lowercase(), value: value.to_string() })
 }
 
 /// RFC 9110 `token` for header names.
@@ -272,9 +269,4 @@ pub fn span_in(lit: &LitStr, range: std::ops::Range<usize>) -> Span {
         }
     }
     lit.span()
-}
-
-/// The span of a whole attribute, for errors about the attribute itself.
-pub fn attr_span(attr: &Attribute) -> Span {
-    attr.span()
 }
