@@ -1,1 +1,79 @@
-fn main() {}
+//! What restrait adds to a call: one GET-and-decode through a generated client (with the
+//! whole engine: limiter check, retry classification, budget, deadlines, tracing span) against
+//! the same call with a bare `reqwest::Client`, both against one loopback server in one run;
+//! and the cost of one uncontended rate-limiter reservation.
+
+use std::time::Duration;
+
+use axum::routing::get as route_get;
+use axum::{Json, Router};
+use criterion::{criterion_group, criterion_main, Criterion};
+use restrait::{api, get, RateLimit, Result};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Clone)]
+struct User {
+    id: u64,
+    login: String,
+    name: String,
+    followers: u32,
+}
+
+#[api(base = "http://127.0.0.1:1")]
+trait Bench {
+    #[get("/users/<login>")]
+    async fn user(&self, login: &str) -> Result<User>;
+}
+
+/// The server gets its own runtime thread, so client and server do not share a scheduler.
+fn start_server() -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let user = User { id: 1, login: "octocat".into(), name: "The Octocat".into(), followers: 9000 };
+            let app = Router::new().route("/users/{login}", route_get(move || async move { Json(user.clone()) }));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(format!("http://{}", listener.local_addr().unwrap())).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+fn calls(c: &mut Criterion) {
+    let base = start_server();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let generated = BenchClient::builder().base_url(&base).build().unwrap();
+    let limited = BenchClient::builder().base_url(&base).rate_limit(RateLimit::per_second(1_000_000).burst(1_000_000)).build().unwrap();
+    let bare = reqwest::Client::builder().build().unwrap();
+    let url = format!("{base}/users/octocat");
+
+    let mut group = c.benchmark_group("get_and_decode");
+    group.measurement_time(Duration::from_secs(8));
+    group.bench_function("bare_reqwest", |b| {
+        b.to_async(&rt).iter(|| async {
+            let response = bare.get(&url).send().await.unwrap();
+            assert!(response.status().is_success());
+            let body = response.bytes().await.unwrap();
+            serde_json::from_slice::<User>(&body).unwrap()
+        })
+    });
+    group.bench_function("restrait_generated", |b| b.to_async(&rt).iter(|| async { generated.user("octocat").await.unwrap() }));
+    group.bench_function("restrait_generated_with_rate_limit", |b| {
+        b.to_async(&rt).iter(|| async { limited.user("octocat").await.unwrap() })
+    });
+    group.finish();
+}
+
+fn limiter(c: &mut Criterion) {
+    // Paused-time-free: a real clock, as in production.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _guard = rt.enter();
+    let gcra = restrait::__private::Gcra::new();
+    let quota = RateLimit::per_second(1_000_000_000).burst(1_000_000_000).quota();
+    c.bench_function("rate_limiter_acquire_uncontended", |b| b.iter(|| gcra.reserve(quota, Duration::from_secs(1))));
+}
+
+criterion_group!(benches, calls, limiter);
+criterion_main!(benches);

@@ -10,3 +10,6 @@ pub use crate::endpoint::{ApiInfo, Endpoint, PathPart, Timeouts};
 pub use crate::engine::invoke;
 pub use crate::params::{path_param, PathParam, RawBody};
 pub use crate::retry::RetrySpec;
+
+/// The limiter's core, exposed for the benchmarks in `core/benches`.
+pub use crate::rate_limit::gcra::Gcra;

@@ -194,7 +194,7 @@ impl<'a> Call<'a> {
 
     /// The URL as far as it is known before building, for errors about building it.
     pub(crate) fn template_url(&self) -> String {
-        format!("{}{}", self.client.inner.base, self.endpoint.operation.path)
+        crate::redact::template_url(&self.client.inner.base, self.endpoint.operation.path)
     }
 }
 

@@ -40,6 +40,32 @@ pub(crate) fn url(url: &Url) -> String {
     url.into()
 }
 
+/// The URL of a call that could not be built: the base (its password redacted) followed by
+/// the path template as written, with secret-looking values of its literal query redacted.
+pub(crate) fn template_url(base: &str, template: &str) -> String {
+    let base = match Url::parse(base) {
+        Ok(parsed) if parsed.password().is_some() => url(&parsed).trim_end_matches('/').to_string(),
+        _ => base.to_string(),
+    };
+    let (path, query) = match template.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (template, None),
+    };
+    let mut out = format!("{base}{path}");
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if is_secret_name(name) => format!("{name}={REDACTED}"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

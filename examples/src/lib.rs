@@ -1,1 +1,15 @@
-//! Example SDKs.
+//! Example SDKs built with restrait, and the demo API they talk to.
+//!
+//! - [`bookshop`]: an SDK written as one annotated trait, [`bookshop::Bookshop`].
+//! - [`demo_server`]: the bookshop API itself, served in-process on a loopback port, so that
+//!   the quickstart (`cargo run --example quickstart`) and the tests need nothing outside.
+
+#![warn(missing_docs)]
+
+pub mod bookshop;
+pub mod demo_server;
+
+/// The README's example, compiled by `cargo test` so that it cannot rot.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

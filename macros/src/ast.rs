@@ -142,7 +142,7 @@ pub enum Decoder {
     Unit,
     Text,
     Bytes,
-    Json(Type),
+    Json(Box<Type>),
     Response(Box<Decoder>),
 }
 

@@ -139,7 +139,7 @@ pub fn meta_list(cx: &mut Ctxt, attr: &Attribute) -> Option<Vec<NestedMeta>> {
         syn::Meta::Path(_) => Some(Vec::new()),
         syn::Meta::List(list) => NestedMeta::parse_meta_list(list.tokens.clone()).map_err(|e| cx.syn_error(e)).ok(),
         syn::Meta::NameValue(nv) => {
-            cx.error_at(nv, format!("write `#[{}(...)]`, not `#[{} = ...]`", path_name(&attr.path()), path_name(&attr.path())));
+            cx.error_at(nv, format!("write `#[{}(...)]`, not `#[{} = ...]`", path_name(attr.path()), path_name(attr.path())));
             None
         }
     }

@@ -82,7 +82,7 @@ fn async_or_paginated(cx: &mut Ctxt, e: &Endpoint) {
             format!("`#[paginate]` returns a lazy stream at once, so `fn {}` must not be `async`; remove `async`", e.ident),
         ),
         (false, None) => cx.error_at(
-            &e.sig.fn_token,
+            e.sig.fn_token,
             format!("`fn {}` is not `async`; write `async fn {}`, or add `#[paginate(...)]` and return `Paginated<T>`", e.ident, e.ident),
         ),
         (false, Some(span)) => cx.error_span(
@@ -232,7 +232,7 @@ fn classify(ty: &Type) -> Decoder {
             }
         }
     }
-    Decoder::Json(ty.clone())
+    Decoder::Json(Box::new(ty.clone()))
 }
 
 /// The first type argument of `Name<T, ..>` when `ty`'s last segment is `Name`.

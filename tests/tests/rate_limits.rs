@@ -231,6 +231,6 @@ async fn adaptive_rate_settles_below_a_throttling_server_capacity() {
     let rate = late.len() as f64 / window;
     let throttled = late.iter().filter(|(_, ok)| !ok).count() as f64 / late.len() as f64;
     eprintln!("adaptive: {rate:.1} requests/s for a capacity of {C}/s, {:.2}% throttled", throttled * 100.0);
-    assert!(rate >= 0.7 * C && rate <= 1.05 * C, "send rate {rate:.1}/s for capacity {C}/s");
+    assert!((0.7 * C..=1.05 * C).contains(&rate), "send rate {rate:.1}/s for capacity {C}/s");
     assert!(throttled < 0.05, "{:.1}% of requests were throttled", throttled * 100.0);
 }

@@ -11,7 +11,8 @@ use tokio::time::Instant;
 use super::store::Quota;
 
 /// The theoretical arrival time (TAT) of the next request, in nanoseconds since `epoch`.
-pub(crate) struct Gcra {
+#[derive(Debug)]
+pub struct Gcra {
     epoch: Instant,
     tat: AtomicU64,
 }
@@ -21,7 +22,8 @@ fn nanos(d: Duration) -> u64 {
 }
 
 impl Gcra {
-    pub(crate) fn new() -> Self {
+    /// A limiter with nothing reserved yet.
+    pub fn new() -> Self {
         Gcra { epoch: Instant::now(), tat: AtomicU64::new(0) }
     }
 
@@ -31,7 +33,7 @@ impl Gcra {
 
     /// Reserves the next slot: returns how long to wait for it, or `Err(wait)` without
     /// reserving when that would be longer than `max_wait`.
-    pub(crate) fn reserve(&self, quota: Quota, max_wait: Duration) -> Result<Duration, Duration> {
+    pub fn reserve(&self, quota: Quota, max_wait: Duration) -> Result<Duration, Duration> {
         let interval = nanos(quota.interval);
         let tolerance = interval.saturating_mul(u64::from(quota.burst.saturating_sub(1)));
         let now = self.now();
@@ -54,6 +56,12 @@ impl Gcra {
         let tolerance = nanos(quota.interval).saturating_mul(u64::from(quota.burst.saturating_sub(1)));
         let until = self.now().saturating_add(nanos(duration)).saturating_add(tolerance);
         self.tat.fetch_max(until, Ordering::AcqRel);
+    }
+}
+
+impl Default for Gcra {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
