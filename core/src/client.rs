@@ -38,6 +38,8 @@ pub(crate) struct ClientInner {
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Duration,
     pub(crate) attempt_timeout: Option<Duration>,
+    /// `None` when the HTTP client was brought by the user and keeps its own.
+    pub(crate) connect_timeout: Option<Duration>,
     pub(crate) max_response_bytes: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: RetryBudget,
@@ -293,6 +295,7 @@ impl<C: FromClient> ClientBuilder<C> {
                 default_headers: headers,
                 timeout: self.timeout,
                 attempt_timeout: self.attempt_timeout,
+                connect_timeout: (!brought).then_some(self.connect_timeout),
                 max_response_bytes: self.max_response_bytes,
                 retry: self.retry,
                 budget: self.budget,

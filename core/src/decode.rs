@@ -167,7 +167,7 @@ mod tests {
         let err = json::<Page>(body).unwrap_err();
         let d = err.decode_details().unwrap();
         assert_eq!(d.path, "items[3].id");
-        assert_eq!((d.line, d.column), (1, 47));
+        assert_eq!((d.line, d.column), (1, 49));
         assert!(d.snippet.contains(r#""id":"four""#), "{}", d.snippet);
         assert_eq!(d.target, "Page");
     }

@@ -78,6 +78,10 @@ pub enum TimeoutKind {
     Attempt,
     /// The total deadline of the call, retries and their waits included.
     Total,
+    /// The connect timeout
+    /// ([`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout)): no
+    /// connection could be made in time, so nothing was sent.
+    Connect,
 }
 
 /// Where a `Decode` error happened in the body.
@@ -364,13 +368,15 @@ impl fmt::Display for Error {
                 let which = match which {
                     TimeoutKind::Attempt => "the per-attempt timeout",
                     TimeoutKind::Total => "the total deadline",
+                    TimeoutKind::Connect => "the connect timeout",
                 };
-                write!(
-                    f,
-                    " timed out: {which} of {} ran out after {attempts} attempt{}; check that the server answers, or raise the timeout",
-                    human(after),
-                    plural(attempts)
-                )
+                if after.is_zero() {
+                    // A brought reqwest client's own timeout, whose length restrait does not know.
+                    write!(f, " timed out: the HTTP client's own timeout ran out after {attempts} attempt{}", plural(attempts))?;
+                } else {
+                    write!(f, " timed out: {which} of {} ran out after {attempts} attempt{}", human(after), plural(attempts))?;
+                }
+                f.write_str("; check that the server answers, or raise the timeout")
             }
             ErrorKind::Connect => {
                 f.write_str(": the connection failed")?;

@@ -5,37 +5,65 @@ use url::Url;
 /// What a redacted value is replaced with.
 pub(crate) const REDACTED: &str = "REDACTED";
 
-/// Query parameter names that carry secrets, matched case-insensitively as substrings:
-/// `access_token`, `api_key`, `client_secret`, `X-Amz-Signature`, `sig` and the like.
-const SECRET_NAMES: &[&str] = &["token", "key", "secret", "password", "passwd", "signature", "sig", "auth", "credential", "session"];
+/// Words of a parameter name that mark its value as a secret.
+const SECRET_WORDS: &[&str] = &[
+    "token", "key", "apikey", "secret", "password", "passwd", "pwd", "signature", "sig", "auth", "authorization",
+    "credential", "credentials", "session", "sessionid", "jwt",
+];
+/// Endings of a one-word name that mark it too (`accesstoken`, `clientsecret`).
+const SECRET_ENDINGS: &[&str] = &["token", "secret", "password", "apikey", "signature"];
 
-/// Whether a query parameter of this name is redacted.
+/// Whether a query parameter of this name is redacted: one of its words (split at `_`, `-`,
+/// `.` and lowerCamel humps) is secret-like, as in `access_token`, `apiKey`, `X-Amz-Signature`
+/// or `sig`, while `author`, `keyword` or `design` are not.
 pub(crate) fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    SECRET_NAMES.iter().any(|s| lower.contains(s))
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            words.push(std::mem::take(&mut word));
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower {
+            words.push(std::mem::take(&mut word));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        word.extend(c.to_lowercase());
+    }
+    words.push(word);
+    let whole = name.to_lowercase();
+    words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+        || SECRET_ENDINGS.iter().any(|e| whole.ends_with(e) && whole.chars().all(char::is_alphanumeric))
 }
 
-/// The URL with its password and secret-looking query values replaced by `REDACTED`. Other
-/// parameters keep their original encoding.
+/// The pairs of a raw query string, secret-looking values replaced; other parameters keep
+/// their original encoding.
+fn query(raw: &str) -> String {
+    raw.split('&')
+        .map(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            let decoded = percent_encoding::percent_decode_str(name).decode_utf8_lossy().replace('+', " ");
+            if is_secret_name(&decoded) {
+                format!("{name}={REDACTED}")
+            } else {
+                pair.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The URL with its password and secret-looking query values replaced by `REDACTED`.
 pub(crate) fn url(url: &Url) -> String {
     let mut url = url.clone();
     if url.password().is_some() {
         let _ = url.set_password(Some(REDACTED));
     }
-    if let Some(query) = url.query() {
-        let redacted: Vec<String> = query
-            .split('&')
-            .map(|pair| {
-                let name = pair.split('=').next().unwrap_or("");
-                let decoded = percent_encoding::percent_decode_str(name).decode_utf8_lossy().replace('+', " ");
-                if is_secret_name(&decoded) {
-                    format!("{name}={REDACTED}")
-                } else {
-                    pair.to_string()
-                }
-            })
-            .collect();
-        url.set_query(Some(&redacted.join("&")));
+    if let Some(q) = url.query() {
+        let redacted = query(q);
+        url.set_query(Some(&redacted));
     }
     url.into()
 }
@@ -47,37 +75,36 @@ pub(crate) fn template_url(base: &str, template: &str) -> String {
         Ok(parsed) if parsed.password().is_some() => url(&parsed).trim_end_matches('/').to_string(),
         _ => base.to_string(),
     };
-    let (path, query) = match template.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (template, None),
-    };
-    let mut out = format!("{base}{path}");
-    if let Some(query) = query {
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((name, _)) if is_secret_name(name) => format!("{name}={REDACTED}"),
-                _ => pair.to_string(),
-            })
-            .collect();
-        out.push('?');
-        out.push_str(&pairs.join("&"));
+    match template.split_once('?') {
+        Some((path, q)) => format!("{base}{path}?{}", query(q)),
+        None => format!("{base}{template}"),
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn redacts_secret_query_values_and_passwords() {
-        let u = url::Url::parse("https://user:hunter2@api.example.com/a?page=2&access_token=s3cr3t&API_KEY=k&q=a%20b").unwrap();
-        let r = super::url(&u);
+        let u = Url::parse("https://user:hunter2@api.example.com/a?page=2&access_token=s3cr3t&API_KEY=k&q=a%20b").unwrap();
+        let r = url(&u);
         assert_eq!(r, "https://user:REDACTED@api.example.com/a?page=2&access_token=REDACTED&API_KEY=REDACTED&q=a%20b");
     }
 
     #[test]
     fn leaves_plain_urls_alone() {
-        let u = url::Url::parse("http://127.0.0.1:8080/users/octocat?state=open").unwrap();
-        assert_eq!(super::url(&u), "http://127.0.0.1:8080/users/octocat?state=open");
+        let u = Url::parse("http://127.0.0.1:8080/users/octocat?state=open").unwrap();
+        assert_eq!(url(&u), "http://127.0.0.1:8080/users/octocat?state=open");
+    }
+
+    #[test]
+    fn secret_names_are_matched_by_word() {
+        for secret in ["token", "access_token", "apiKey", "api-key", "apikey", "X-Amz-Signature", "sig", "client_secret", "password", "auth", "accesstoken", "sessionId", "key"] {
+            assert!(is_secret_name(secret), "{secret} should be redacted");
+        }
+        for plain in ["author", "keyword", "design", "assignee", "page", "monkey_count", "state", "sort"] {
+            assert!(!is_secret_name(plain), "{plain} should not be redacted");
+        }
     }
 }

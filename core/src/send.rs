@@ -33,10 +33,15 @@ pub(crate) async fn attempt(client: &ClientInner, request: &Prepared, deadline: 
         *req.body_mut() = Some(body.clone().into());
     }
     let exchange = async {
-        let response = client.http.execute(req).await.map_err(transport_error)?;
+        let mut response = client.http.execute(req).await.map_err(|e| transport_error(client, e))?;
         let status = response.status();
-        let headers = response.headers().clone();
-        let body = read_body(response, client.max_response_bytes).await?;
+        let headers = std::mem::take(response.headers_mut());
+        let body = if status.is_success() {
+            read_body(client, response, client.max_response_bytes).await?
+        } else {
+            // An error body is only evidence for the error: keep its start, never fail on it.
+            read_prefix(client, response, ERROR_BODY_LIMIT.min(client.max_response_bytes)).await?
+        };
         Ok(RawResponse { status, headers, body })
     };
     match tokio::time::timeout_at(deadline.at, exchange).await {
@@ -45,20 +50,37 @@ pub(crate) async fn attempt(client: &ClientInner, request: &Prepared, deadline: 
     }
 }
 
+/// How much of a non-success body an error keeps.
+pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// The first `limit` bytes of the body; the rest is not read (the connection is then closed
+/// rather than drained).
+async fn read_prefix(client: &ClientInner, mut response: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(client, e))? {
+        let room = limit - buf.len();
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if buf.len() == limit {
+            break;
+        }
+    }
+    Ok(buf.freeze())
+}
+
 /// Reads the body chunk by chunk so that an oversized one is refused without being held.
-async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+async fn read_body(client: &ClientInner, mut response: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
     let too_large = || Error::new(ErrorKind::ResponseTooLarge).with_message(format!("limit {limit} bytes"));
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
     // Most bodies arrive as one chunk; hand it on without copying.
-    let Some(first) = response.chunk().await.map_err(transport_error)? else {
+    let Some(first) = response.chunk().await.map_err(|e| transport_error(client, e))? else {
         return Ok(Bytes::new());
     };
     if first.len() > limit {
         return Err(too_large());
     }
-    let Some(second) = response.chunk().await.map_err(transport_error)? else {
+    let Some(second) = response.chunk().await.map_err(|e| transport_error(client, e))? else {
         return Ok(first);
     };
     let hint = response.content_length().map_or(0, |n| n as usize).min(limit);
@@ -68,7 +90,7 @@ async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Byte
     if buf.len() > limit {
         return Err(too_large());
     }
-    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(client, e))? {
         if buf.len() + chunk.len() > limit {
             return Err(too_large());
         }
@@ -79,12 +101,18 @@ async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Byte
 
 /// A reqwest failure as a restrait error. The URL is stripped from the source, because the
 /// error's own URL is the redacted one.
-fn transport_error(e: reqwest::Error) -> Error {
+fn transport_error(client: &ClientInner, e: reqwest::Error) -> Error {
     let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Connect };
     let message = root_cause(&e);
     let mut error = Error::new(kind).with_message(message);
     if kind == ErrorKind::Timeout {
-        error = error.with_timeout(TimeoutKind::Attempt, std::time::Duration::ZERO);
+        // reqwest times out by itself only when connecting (restrait's deadlines are its own),
+        // or with the timeouts of a client the user brought, whose length is unknown here.
+        error = match (e.is_connect(), client.connect_timeout) {
+            (true, Some(t)) => error.with_timeout(TimeoutKind::Connect, t),
+            (true, None) => error.with_timeout(TimeoutKind::Connect, std::time::Duration::ZERO),
+            (false, _) => error.with_timeout(TimeoutKind::Attempt, std::time::Duration::ZERO),
+        };
     }
     if e.is_connect() {
         error = error.unsent();

@@ -56,13 +56,19 @@ pub(crate) fn classify(outcome: &Result<RawResponse, Error>, retryable: bool) ->
             };
             Action::Retry { after, reason: Reason::Status(status) }
         }
-        Err(e) => match e.kind() {
-            ErrorKind::Connect if !e.may_have_been_sent() => Action::Retry { after: None, reason: Reason::Connect },
-            ErrorKind::Connect if retryable => Action::Retry { after: None, reason: Reason::Connect },
-            ErrorKind::Timeout if retryable && e.timeout().is_some_and(|(k, _)| k == TimeoutKind::Attempt) => {
-                Action::Retry { after: None, reason: Reason::Timeout }
+        Err(e) => {
+            let reason = match (e.kind(), e.timeout()) {
+                (ErrorKind::Connect, _) => Reason::Connect,
+                // The total deadline is over: nothing is left to retry in.
+                (ErrorKind::Timeout, Some((TimeoutKind::Total, _))) => return Action::Fail,
+                (ErrorKind::Timeout, _) => Reason::Timeout,
+                _ => return Action::Fail,
+            };
+            if retryable || !e.may_have_been_sent() {
+                Action::Retry { after: None, reason }
+            } else {
+                Action::Fail
             }
-            _ => Action::Fail,
-        },
+        }
     }
 }
