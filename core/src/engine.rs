@@ -23,29 +23,38 @@ use crate::trace;
 
 /// Runs one call through the engine and decodes its response as `D`.
 pub async fn invoke<D: Decode>(call: Call<'_>) -> Result<D::Output> {
-    let client = &call.client.inner;
     let endpoint = call.endpoint;
+    let client = call.client;
+    let request = prepare(call)?;
+    let (outcome, attempts) = execute(&client.inner, endpoint, &request).await;
+    // Decode.
+    outcome.and_then(D::decode).map_err(|e| annotate(e, endpoint, Some(&request), None, attempts))
+}
+
+/// Builds the request of a call once (every attempt and every page sends a copy of it), or
+/// the `Request` error that stops it before anything is sent.
+pub(crate) fn prepare(call: Call<'_>) -> Result<Prepared> {
+    let endpoint = call.endpoint;
+    let template_url = call.template_url();
+    let mut request = call.finish().map_err(|e| annotate(e, endpoint, None, Some(template_url), 0))?;
+    attach_idempotency_key(endpoint, &mut request);
+    Ok(request)
+}
+
+/// Sends `request` through the engine's attempts (limits, retries, deadlines) inside the call's
+/// tracing span. Returns the final response or error (errors not yet annotated) and the number
+/// of requests sent.
+pub(crate) async fn execute(client: &ClientInner, endpoint: &'static Endpoint, request: &Prepared) -> (Result<RawResponse>, u32) {
     let started = Instant::now();
     let span = trace::call_span(endpoint);
-    let template_url = call.template_url();
-
-    // Build: once; every attempt sends a copy of the same request.
-    let mut request = match call.finish() {
-        Ok(request) => request,
-        Err(e) => return Err(annotate(e, endpoint, None, Some(template_url), 0)),
-    };
-    attach_idempotency_key(endpoint, &mut request);
-
     let mut attempts = Attempts::new(client, endpoint, started);
-    let outcome = attempts.run(&request).instrument(span.clone()).await;
+    let outcome = attempts.run(request).instrument(span.clone()).await;
     let status = match &outcome {
         Ok(r) => Some(r.status.as_u16()),
         Err(e) => e.status().map(|s| s.as_u16()),
     };
     trace::finish(&span, status, attempts.sent, started.elapsed());
-
-    // Decode.
-    outcome.and_then(D::decode).map_err(|e| annotate(e, endpoint, Some(&request), None, attempts.sent))
+    (outcome, attempts.sent)
 }
 
 /// One logical call's attempts.
@@ -180,7 +189,7 @@ pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
 }
 
 /// Names the call in the error: operation, method, redacted URL, attempts.
-fn annotate(error: Error, endpoint: &Endpoint, request: Option<&Prepared>, template_url: Option<String>, attempts: u32) -> Error {
+pub(crate) fn annotate(error: Error, endpoint: &Endpoint, request: Option<&Prepared>, template_url: Option<String>, attempts: u32) -> Error {
     if error.has_call() {
         return error;
     }
