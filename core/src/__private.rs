@@ -8,6 +8,8 @@ pub use crate::client::FromClient;
 pub use crate::decode::{decode_api_error, Decode, Json, RawBytes, Text, Unit, WithResponse};
 pub use crate::endpoint::{ApiInfo, Endpoint, PathPart, Timeouts};
 pub use crate::engine::invoke;
+pub use crate::paginate::paginate;
+pub use crate::paginate::spec::PageSpec;
 pub use crate::params::{path_param, PathParam, RawBody};
 pub use crate::retry::RetrySpec;
 

@@ -31,6 +31,7 @@ pub struct Call<'a> {
 }
 
 /// A request ready to send, and to send again on a retry.
+#[derive(Clone)]
 pub(crate) struct Prepared {
     pub(crate) method: http::Method,
     pub(crate) url: Url,

@@ -122,7 +122,7 @@ fn snippet(body: &[u8], line: usize, column: usize) -> String {
 
 /// `alloc::vec::Vec<my_sdk::User>` as `Vec<User>`. The name is leaked once per type, which is
 /// bounded by the number of types in the program.
-fn short_type_name(full: &'static str) -> &'static str {
+pub(crate) fn short_type_name(full: &'static str) -> &'static str {
     let mut out = String::with_capacity(full.len());
     let mut word = String::new();
     for c in full.chars().chain(std::iter::once(' ')) {

@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 use syn::{Ident, LitStr, Type};
 
-use crate::attr::{RateLimitArgs, RetryArgs, StaticHeader, TimeoutArgs};
+use crate::attr::{PaginateArgs, RateLimitArgs, RetryArgs, StaticHeader, TimeoutArgs};
 use crate::path::PathTemplate;
 
 pub struct Api {
@@ -42,7 +42,8 @@ pub struct Endpoint {
     pub shared: Shared,
     pub idempotent: Option<Span>,
     pub idempotency_key: Option<LitStr>,
-    pub paginate: Option<Span>,
+    /// `#[paginate(...)]` (None when absent or unreadable) and the attribute's span.
+    pub paginate: Option<(Option<PaginateArgs>, Span)>,
     pub params: Vec<Param>,
 }
 

@@ -90,12 +90,12 @@ impl FromMeta for Positive {
         let err = |msg: &str| darling::Error::custom(msg).with_span(expr);
         match expr {
             Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => match i.base10_parse::<u32>() {
-                Ok(0) => Err(err("must be at least 1")),
+                Ok(0) => Err(err("`0` would never let a request through; write a whole number of at least 1")),
                 Ok(value) => Ok(Positive { value }),
-                Err(_) => Err(err("must be a whole number from 1 to 4294967295")),
+                Err(_) => Err(err(&format!("`{i}` is not a count; write a whole number from 1 to 4294967295"))),
             },
-            Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), .. }) => Err(err("must be positive, at least 1")),
-            _ => Err(err("expected a whole number, at least 1")),
+            Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), .. }) => Err(err("a count cannot be negative; write a whole number of at least 1")),
+            _ => Err(err("expected a whole number of at least 1, such as `10`")),
         }
     }
 }
@@ -269,4 +269,119 @@ pub fn span_in(lit: &LitStr, range: std::ops::Range<usize>) -> Span {
         }
     }
     lit.span()
+}
+
+/// A pagination style of `#[paginate(style, ...)]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageStyle {
+    Cursor,
+    Offset,
+    Page,
+    Link,
+}
+
+impl PageStyle {
+    const ALL: [(&'static str, PageStyle); 4] =
+        [("cursor", PageStyle::Cursor), ("offset", PageStyle::Offset), ("page", PageStyle::Page), ("link", PageStyle::Link)];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, s)| *s == self).map(|(n, _)| *n).unwrap_or("")
+    }
+
+    /// The options this style takes.
+    fn options(self) -> &'static [&'static str] {
+        match self {
+            PageStyle::Cursor => &["items", "next", "has_more", "param", "max_pages", "prefetch"],
+            PageStyle::Offset => &["items", "limit", "offset_param", "limit_param", "total", "max_pages", "prefetch"],
+            PageStyle::Page => &["items", "per_page", "page_param", "per_page_param", "start", "max_pages", "prefetch"],
+            PageStyle::Link => &["items", "max_pages", "prefetch"],
+        }
+    }
+}
+
+/// The options of `#[paginate(...)]` after the style; which apply depends on the style.
+#[derive(FromMeta, Default, Clone)]
+pub struct PaginateOptions {
+    pub items: Option<LitStr>,
+    pub next: Option<LitStr>,
+    pub has_more: Option<LitStr>,
+    pub param: Option<LitStr>,
+    pub limit: Option<Positive>,
+    pub offset_param: Option<LitStr>,
+    pub limit_param: Option<LitStr>,
+    pub total: Option<LitStr>,
+    pub per_page: Option<Positive>,
+    pub page_param: Option<LitStr>,
+    pub per_page_param: Option<LitStr>,
+    pub start: Option<u64>,
+    pub max_pages: Option<Positive>,
+    pub prefetch: Option<u32>,
+}
+
+#[derive(Clone)]
+pub struct PaginateArgs {
+    pub style: PageStyle,
+    pub options: PaginateOptions,
+}
+
+/// `#[paginate(cursor, next = "next_cursor", ...)]`.
+pub fn read_paginate(cx: &mut Ctxt, attr: &Attribute) -> Option<PaginateArgs> {
+    let items = meta_list(cx, attr)?;
+    let styles = "cursor, offset, page or link";
+    let Some(first) = items.first() else {
+        cx.error_at(attr, format!("`#[paginate]` needs a style: {styles}, as in `#[paginate(link)]`"));
+        return None;
+    };
+    let style = match first {
+        NestedMeta::Meta(syn::Meta::Path(p)) => {
+            let name = path_name(p);
+            match PageStyle::ALL.iter().find(|(n, _)| *n == name) {
+                Some((_, s)) => *s,
+                None => {
+                    let hint = PageStyle::ALL.iter().map(|(n, _)| *n).find(|n| n.starts_with(&name[..1.min(name.len())]));
+                    let hint = hint.map(|h| format!(" (did you mean `{h}`?)")).unwrap_or_default();
+                    cx.error_at(p, format!("unknown pagination style `{name}`{hint}; write one of {styles}"));
+                    return None;
+                }
+            }
+        }
+        other => {
+            cx.error_at(other, format!("the first argument of `#[paginate]` is the style: {styles}"));
+            return None;
+        }
+    };
+    let rest = &items[1..];
+    let mut ok = true;
+    for item in rest {
+        if let NestedMeta::Meta(meta) = item {
+            let key = path_name(meta.path());
+            if PageStyle::ALL.iter().any(|(n, _)| *n == key) {
+                cx.error_at(meta.path(), format!("`#[paginate]` takes one style, and `{}` is already given", style.name()));
+                ok = false;
+            } else if !style.options().contains(&key.as_str()) {
+                if let Some((owner, _)) = PageStyle::ALL.iter().find(|(_, s)| s.options().contains(&key.as_str())) {
+                    cx.error_at(
+                        meta.path(),
+                        format!(
+                            "`{key}` belongs to `#[paginate({owner})]`; the {} style takes {}",
+                            style.name(),
+                            style.options().iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    let options = cx.darling(PaginateOptions::from_list(rest).map_err(|e| e.with_span(attr)))?;
+    for lit in [&options.items, &options.next, &options.has_more, &options.param, &options.offset_param, &options.limit_param, &options.total, &options.page_param, &options.per_page_param]
+        .into_iter()
+        .flatten()
+    {
+        if lit.value().is_empty() {
+            cx.error_at(lit, "this name is empty; write a field name (`\"data\"`) or a JSON pointer (`\"/meta/next\"`)");
+            ok = false;
+        }
+    }
+    ok.then_some(PaginateArgs { style, options })
 }

@@ -50,9 +50,9 @@ fn receiver_is_ref_self(cx: &mut Ctxt, e: &Endpoint) {
         Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none() && r.colon_token.is_none() => {}
         Some(FnArg::Receiver(r)) if r.mutability.is_some() => cx.error_at(
             r,
-            format!("`fn {}` takes `{}`; the client is shared by every caller, so write `&self`", e.ident, quote::quote!(#r)),
+            format!("`fn {}` takes `{}`; the client is shared by every caller, so write `&self`", e.ident, as_written(r)),
         ),
-        Some(FnArg::Receiver(r)) => cx.error_at(r, format!("`fn {}` takes `{}`; write `&self`", e.ident, quote::quote!(#r))),
+        Some(FnArg::Receiver(r)) => cx.error_at(r, format!("`fn {}` takes `{}`; write `&self`", e.ident, as_written(r))),
         _ => cx.error_at(
             &e.sig.ident,
             format!("`fn {}` has no receiver; add `&self` as the first argument so the client can make the call", e.ident),
@@ -76,7 +76,7 @@ fn no_generic_methods(cx: &mut Ctxt, e: &Endpoint) {
 //     #[paginate(link)] async fn all(&self) -> ..   // a stream is returned at once
 fn async_or_paginated(cx: &mut Ctxt, e: &Endpoint) {
     let is_async = e.sig.asyncness.is_some();
-    match (is_async, e.paginate) {
+    match (is_async, e.paginate.as_ref().map(|(_, span)| *span)) {
         (true, Some(span)) => cx.error_span(
             span,
             format!("`#[paginate]` returns a lazy stream at once, so `fn {}` must not be `async`; remove `async`", e.ident),
@@ -85,13 +85,22 @@ fn async_or_paginated(cx: &mut Ctxt, e: &Endpoint) {
             e.sig.fn_token,
             format!("`fn {}` is not `async`; write `async fn {}`, or add `#[paginate(...)]` and return `Paginated<T>`", e.ident, e.ident),
         ),
-        (false, Some(span)) => cx.error_span(
-            span,
-            "`#[paginate]` is not available in this version of restrait yet; declare an `async fn` that returns one page",
-        ),
+        (false, Some(_)) => {
+            if paginated_item(&e.sig.output).is_none() {
+                cx.error_at(
+                    &e.sig.output,
+                    format!("`#[paginate]` methods return a stream: write `fn {}(..) -> Paginated<T>`, where `T` is one item", e.ident),
+                );
+            }
+        }
         (true, None) => {
-            if let Err((span, msg)) = decoder(&e.sig.output) {
-                cx.error_span(span, msg);
+            if let Err((_, msg)) = decoder(&e.sig.output) {
+                match &e.sig.output {
+                    // The whole type, not only its first token.
+                    ReturnType::Type(_, ty) => cx.error_at(ty, msg),
+                    // Nothing written: point after the arguments, where `-> ...` goes.
+                    ReturnType::Default => cx.error_span(e.sig.paren_token.span.close(), msg),
+                }
             }
         }
     }
@@ -102,13 +111,26 @@ fn async_or_paginated(cx: &mut Ctxt, e: &Endpoint) {
 //     #[get("/users/<idd>")] async fn user(&self, id: u64)
 fn placeholders_match_arguments(cx: &mut Ctxt, e: &Endpoint) {
     let Some((lit, template)) = &e.path else { return };
-    let names: Vec<String> = e.params.iter().map(|p| p.ident.to_string()).collect();
+    let names: Vec<String> = e.params.iter().map(|p| unraw(&p.ident)).collect();
+    // Arguments that should be placeholders but are not: the likely targets of a typo.
+    let unplaced: Vec<String> = e
+        .params
+        .iter()
+        .filter(|p| p.kind == ParamKind::Path && !template.placeholders().any(|ph| ph.name == unraw(&p.ident)))
+        .map(|p| unraw(&p.ident))
+        .collect();
+    // An argument named in a "did you mean" hint is not reported again as used nowhere: the
+    // one fix (correcting the placeholder) settles both.
+    let mut suggested: Vec<&str> = Vec::new();
     for placeholder in template.placeholders() {
         let span = attr::span_in(lit, placeholder.range.clone());
         match e.params.iter().find(|p| unraw(&p.ident) == placeholder.name) {
             None => {
-                let hint = match closest(&placeholder.name, &names) {
-                    Some(n) => format!("did you mean `<{n}>`?"),
+                let hint = match closest(&placeholder.name, &unplaced).filter(|n| !suggested.contains(n)) {
+                    Some(n) => {
+                        suggested.push(n);
+                        format!("did you mean `<{n}>`?")
+                    }
                     None if names.is_empty() => format!("add an argument `{}: ...`", placeholder.name),
                     None => format!("the arguments are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
                 };
@@ -125,7 +147,7 @@ fn placeholders_match_arguments(cx: &mut Ctxt, e: &Endpoint) {
         }
     }
     for p in e.params.iter().filter(|p| p.kind == ParamKind::Path) {
-        if !template.placeholders().any(|ph| ph.name == unraw(&p.ident)) {
+        if !template.placeholders().any(|ph| ph.name == unraw(&p.ident)) && !suggested.contains(&unraw(&p.ident).as_str()) {
             cx.error_at(
                 &p.ident,
                 format!(
@@ -188,11 +210,15 @@ fn head_returns_no_body(cx: &mut Ctxt, e: &Endpoint) {
     if e.method() != Some(HttpMethod::Head) || e.sig.asyncness.is_none() {
         return;
     }
-    if let Ok(d) = decoder(&e.sig.output) {
+    if let (Ok(d), ReturnType::Type(_, ty)) = (decoder(&e.sig.output), &e.sig.output) {
         if d.reads_body() {
             cx.error_at(
-                &e.sig.output,
-                "a HEAD response has no body; return `Result<()>`, or `Result<Response<()>>` to read the status and headers",
+                ty,
+                format!(
+                    "`fn {}` returns `{}`, but a HEAD response has no body; return `Result<()>`, or `Result<Response<()>>` to read the status and headers",
+                    e.ident,
+                    as_written(ty)
+                ),
             );
         }
     }
@@ -201,15 +227,17 @@ fn head_returns_no_body(cx: &mut Ctxt, e: &Endpoint) {
 /// How the declared `Result<T>` is produced from the response.
 pub fn decoder(output: &ReturnType) -> Result<Decoder, (proc_macro2::Span, String)> {
     let ty = match output {
-        ReturnType::Default => return Err((output.span(), "an #[api] method returns `restrait::Result<T>`; add `-> Result<T>`".into())),
+        ReturnType::Default => {
+            return Err((output.span(), "an #[api] method returns `restrait::Result<T>`; add `-> Result<T>` after the arguments, or `-> Result<()>` to ignore the body".into()))
+        }
         ReturnType::Type(_, ty) => ty,
     };
     match generic_arg(ty, "Result") {
         Some(inner) => Ok(classify(inner)),
-        None => Err((
-            ty.span(),
-            format!("`{}` is not a `Result`; an #[api] method returns `restrait::Result<T>`", quote::quote!(#ty)),
-        )),
+        None => {
+            let written = as_written(ty);
+            Err((ty.span(), format!("`{written}` is not a `Result`; an #[api] method returns `restrait::Result<T>`, such as `Result<{written}>`")))
+        }
     }
 }
 
@@ -235,6 +263,14 @@ fn classify(ty: &Type) -> Decoder {
     Decoder::Json(Box::new(ty.clone()))
 }
 
+/// The `T` of a declared `Paginated<T>`.
+pub fn paginated_item(output: &ReturnType) -> Option<&Type> {
+    match output {
+        ReturnType::Type(_, ty) => generic_arg(ty, "Paginated"),
+        ReturnType::Default => None,
+    }
+}
+
 /// The first type argument of `Name<T, ..>` when `ty`'s last segment is `Name`.
 fn generic_arg<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     let Type::Path(p) = ty else { return None };
@@ -249,13 +285,23 @@ fn generic_arg<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     })
 }
 
+/// Tokens as a person writes them (`&mut self`, `Option<String>`), not as `quote` spaces them
+/// (`& mut self`, `Option < String >`), for quoting in messages.
+fn as_written(tokens: &impl quote::ToTokens) -> String {
+    let mut text = tokens.to_token_stream().to_string();
+    for (spaced, tight) in [(" :: ", "::"), (" : ", ": "), ("& ", "&"), (" < ", "<"), ("< ", "<"), (" >", ">"), (" ,", ","), ("( ", "("), (" )", ")"), ("[ ", "["), (" ]", "]"), (" ;", ";")] {
+        text = text.replace(spaced, tight);
+    }
+    text
+}
+
 fn unraw(ident: &syn::Ident) -> String {
     let s = ident.to_string();
     s.strip_prefix("r#").map(str::to_string).unwrap_or(s)
 }
 
 /// The candidate within a small edit distance of `name`, for "did you mean" hints.
-fn closest<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {
+pub fn closest<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (edit_distance(name, c), c))

@@ -18,9 +18,11 @@ use crate::path;
 const SHARED: &[&str] = &["header", "retry", "rate_limit", "timeout"];
 const METHOD_ONLY: &[&str] = &["idempotent", "idempotency_key", "paginate"];
 const ARGUMENT_ONLY: &[&str] = &["query", "body"];
+/// The keys of `#[api(...)]`, as [`ApiArgs`] reads them.
+const API_KEYS: &[&str] = &["base", "base_env", "client", "error", "crate"];
 
-/// Reads `#[api(args)] trait ...`. Returns `None` only when the arguments of `#[api]` itself
-/// are unusable; the caller then emits the stripped trait alone.
+/// Reads `#[api(args)] trait ...`. The model is returned even when the arguments of `#[api]`
+/// are unusable (with stand-ins, see [`read_api_args`]), so that a stub client is emitted.
 pub fn api(cx: &mut Ctxt, args: TokenStream, item: &mut syn::ItemTrait) -> Option<Api> {
     let args = read_api_args(cx, args);
 
@@ -38,10 +40,15 @@ pub fn api(cx: &mut Ctxt, args: TokenStream, item: &mut syn::ItemTrait) -> Optio
         }
     }
 
-    let args = args?;
-    if let Err(msg) = check_base_url(&args.base.value()) {
-        cx.error_at(&args.base, msg);
-    }
+    let args = match args {
+        Ok(args) => {
+            if let Err(msg) = check_base_url(&args.base.value()) {
+                cx.error_at(&args.base, msg);
+            }
+            args
+        }
+        Err(recovered) => *recovered,
+    };
     if let Some(var) = &args.base_env {
         let name = var.value();
         if name.is_empty() || name.contains(['=', '\0']) {
@@ -61,13 +68,89 @@ pub fn api(cx: &mut Ctxt, args: TokenStream, item: &mut syn::ItemTrait) -> Optio
     })
 }
 
-fn read_api_args(cx: &mut Ctxt, args: TokenStream) -> Option<ApiArgs> {
-    let items = NestedMeta::parse_meta_list(args).map_err(|e| cx.syn_error(e)).ok()?;
-    if items.is_empty() {
-        cx.error_span(Span::call_site(), "#[api] needs the base URL of the service: `#[api(base = \"https://api.example.com\")]`");
-        return None;
+/// The arguments of `#[api]`. When they are unusable the error is recorded and `Err` carries
+/// what could still be read (the client name and crate path), so that the trait and a stub
+/// client are emitted under the names the rest of the program uses: the user then sees only
+/// the real mistake, not "cannot find type `XClient`" or "unused import `get`" after it.
+fn read_api_args(cx: &mut Ctxt, args: TokenStream) -> Result<ApiArgs, Box<ApiArgs>> {
+    let mut items = match NestedMeta::parse_meta_list(args) {
+        Ok(items) => items,
+        Err(e) => {
+            cx.syn_error(e);
+            return Err(Box::new(recover_api_args(&[])));
+        }
+    };
+    // Keys are checked here rather than by darling, whose "Unknown field" neither uses our
+    // word nor lists the keys when no key is close.
+    let mut reported = false;
+    items.retain(|item| {
+        let meta = match item {
+            NestedMeta::Meta(m) => m,
+            NestedMeta::Lit(lit) => {
+                let message = match lit {
+                    syn::Lit::Str(s) => format!("name the key: `#[api(base = \"{}\")]`", s.value()),
+                    _ => "#[api] takes keys, such as `#[api(base = \"https://api.example.com\")]`".to_string(),
+                };
+                cx.error_at(lit, message);
+                reported = true;
+                return false;
+            }
+        };
+        let path = meta.path();
+        let key = path.get_ident().map(|i| i.to_string()).unwrap_or_else(|| quote::quote!(#path).to_string().replace(' ', ""));
+        if API_KEYS.contains(&key.as_str()) {
+            return true;
+        }
+        let message = if SHARED.contains(&key.as_str()) {
+            format!("`{key}` is not a key of #[api] but an attribute of its own: write `#[{key}(...)]` on the trait, below `#[api(...)]`")
+        } else {
+            let keys: Vec<String> = API_KEYS.iter().map(|k| k.to_string()).collect();
+            match crate::check::closest(&key, &keys) {
+                Some(close) => format!("unknown key `{key}` in #[api]; did you mean `{close}`?"),
+                None => format!("unknown key `{key}` in #[api]; the keys are `base`, `base_env`, `client`, `error` and `crate`"),
+            }
+        };
+        cx.error_at(path, message);
+        false
+    });
+    // darling's "Missing field `base`" names the key but not what goes in it, so the key is
+    // checked here and darling is given a stand-in to check the others.
+    let has_base = items.iter().any(|i| matches!(i, NestedMeta::Meta(m) if m.path().is_ident("base")));
+    if !has_base && !reported {
+        let message = match items.is_empty() {
+            true => "#[api] needs the base URL of the service: `#[api(base = \"https://api.example.com\")]`",
+            false => "#[api] needs the base URL of the service: add `base = \"https://api.example.com\"`",
+        };
+        cx.error_span(Span::call_site(), message);
     }
-    cx.darling(ApiArgs::from_list(&items).map_err(|e| e.with_span(&Span::call_site())))
+    if !has_base {
+        items.push(NestedMeta::Meta(syn::parse_quote!(base = "")));
+    }
+    match ApiArgs::from_list(&items) {
+        Ok(args) if has_base => Ok(args),
+        Ok(args) => Err(Box::new(args)),
+        Err(e) => {
+            cx.darling_error(e.with_span(&Span::call_site()));
+            Err(Box::new(recover_api_args(&items)))
+        }
+    }
+}
+
+/// The keys of `#[api]` that name things, read one by one from arguments that failed as a whole.
+fn recover_api_args(items: &[NestedMeta]) -> ApiArgs {
+    let key = |name: &str| {
+        items.iter().find_map(|i| match i {
+            NestedMeta::Meta(m) if m.path().is_ident(name) => Some(m.clone()),
+            _ => None,
+        })
+    };
+    ApiArgs {
+        base: syn::LitStr::new("", Span::call_site()),
+        base_env: None,
+        client: key("client").and_then(|m| syn::Ident::from_meta(&m).ok()),
+        error: None,
+        krate: key("crate").and_then(|m| syn::Path::from_meta(&m).ok()),
+    }
 }
 
 /// The base URL must be absolute http(s) so that every path template can be appended to it.
@@ -135,13 +218,23 @@ fn read_shared(cx: &mut Ctxt, attrs: &mut Vec<Attribute>, place: Place) -> Share
     shared
 }
 
+/// Where to report a mistake about a whole attribute: its name (`post` in `#[post("/a")]`).
+/// On stable Rust a span cannot cover several tokens, and `Attribute::span()` falls back to
+/// the lone `#`, which says much less.
+fn name_span(attr: &Attribute) -> Span {
+    attr.path().segments.last().map_or_else(|| attr.span(), |s| s.ident.span())
+}
+
 fn is_ours(name: &str) -> bool {
     HttpMethod::from_ident(name).is_some() || SHARED.contains(&name) || METHOD_ONLY.contains(&name) || ARGUMENT_ONLY.contains(&name)
 }
 
 fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut Vec<syn::Path>) -> Endpoint {
     if let Some(block) = &f.default {
-        cx.error_at(block, format!("`fn {}` has a body; methods of an #[api] trait are declarations that the generated client implements", f.sig.ident));
+        cx.error_at(
+            block,
+            format!("`fn {}` has a body; methods of an #[api] trait are declarations that the generated client implements, so replace the body with `;`", f.sig.ident),
+        );
         f.default = None;
         f.semi_token = Some(Default::default());
     }
@@ -155,7 +248,7 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
     f.attrs.retain(|a| {
         let name = attr::path_name(a.path());
         if let Some(method) = HttpMethod::from_ident(&name) {
-            methods.push((method, a.span()));
+            methods.push((method, name_span(a)));
             attribute_paths.push(a.path().clone());
             if methods.len() == 1 {
                 let example = format!("#[{name}(\"/path/<id>\")]");
@@ -178,7 +271,7 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
                 if !matches!(a.meta, syn::Meta::Path(_)) {
                     cx.error_at(a, "`#[idempotent]` takes no arguments");
                 }
-                idempotent = Some(a.span());
+                idempotent = Some(name_span(a));
                 false
             }
             "idempotency_key" => {
@@ -191,7 +284,7 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
                 false
             }
             "paginate" => {
-                paginate = Some(a.span());
+                paginate = Some((attr::read_paginate(cx, a), name_span(a)));
                 false
             }
             "doc" => {
@@ -232,6 +325,9 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
 fn read_param(cx: &mut Ctxt, typed: &mut syn::PatType) -> Option<Param> {
     let mut kind = None;
     let mut attr_span = None;
+    // An attribute that could not be read has been reported; the argument is then left out,
+    // so that it is not reported again as a placeholder that the path lacks.
+    let mut unreadable = false;
     typed.attrs.retain(|a| {
         let name = attr::path_name(a.path());
         let read = match name.as_str() {
@@ -244,7 +340,9 @@ fn read_param(cx: &mut Ctxt, typed: &mut syn::PatType) -> Option<Param> {
             cx.error_at(a, "an argument takes one of `#[query]`, `#[header(\"Name\")]` or `#[body]`; remove this one");
         } else if let Some(k) = read {
             kind = Some(k);
-            attr_span = Some(a.span());
+            attr_span = Some(name_span(a));
+        } else {
+            unreadable = true;
         }
         false
     });
@@ -255,6 +353,9 @@ fn read_param(cx: &mut Ctxt, typed: &mut syn::PatType) -> Option<Param> {
             return None;
         }
     };
+    if unreadable && kind.is_none() {
+        return None;
+    }
     Some(Param { ident, ty: (*typed.ty).clone(), kind: kind.unwrap_or(ParamKind::Path), attr_span })
 }
 
@@ -300,8 +401,14 @@ fn read_query(cx: &mut Ctxt, a: &Attribute, pat: &Pat) -> Option<ParamKind> {
 fn read_header_param(cx: &mut Ctxt, a: &Attribute) -> Option<ParamKind> {
     let lit = attr::single_string(cx, a, "#[header(\"X-Request-Id\")]")?;
     let name = lit.value();
-    if name.contains(':') {
-        cx.error_at(&lit, format!("an argument's header names only the header, like `#[header(\"{}\")]`; the argument is its value", name.split(':').next().unwrap_or("").trim()));
+    if let Some((header, _)) = name.split_once(':') {
+        cx.error_at(
+            &lit,
+            format!(
+                "`{name}` gives a value, but on an argument `#[header]` names only the header and the argument is its value: write `#[header(\"{}\")]`, or move `#[header(\"{name}\")]` onto the method for a fixed value",
+                header.trim()
+            ),
+        );
         return None;
     }
     if let Err(msg) = attr::check_header_name(&name) {
@@ -321,7 +428,11 @@ fn read_body(cx: &mut Ctxt, a: &Attribute) -> Option<ParamKind> {
         [NestedMeta::Meta(syn::Meta::Path(p))] if p.is_ident("raw") => BodyKind::Raw,
         _ => {
             let list = &items;
-            cx.error_at(quote::quote!(#(#list),*), "expected `#[body]` (JSON), `#[body(form)]` (url-encoded form) or `#[body(raw)]` (bytes)");
+            let written = quote::quote!(#(#list),*);
+            cx.error_at(
+                &written,
+                format!("`{written}` is not a body encoding; write `#[body]` (JSON), `#[body(form)]` (url-encoded form) or `#[body(raw)]` (bytes)"),
+            );
             return None;
         }
     };

@@ -50,7 +50,8 @@ pub struct PathError {
 pub enum ErrorKind {
     Empty,
     NoLeadingSlash,
-    Whitespace,
+    /// The character, and the template before it (to say where it is).
+    Whitespace(char, String),
     Backslash,
     Fragment,
     InvalidChar(char),
@@ -69,7 +70,19 @@ impl ErrorKind {
         match self {
             ErrorKind::Empty => "the path is empty".into(),
             ErrorKind::NoLeadingSlash => "the path must start with `/`".into(),
-            ErrorKind::Whitespace => "the path contains whitespace or a control character".into(),
+            ErrorKind::Whitespace(c, before) => {
+                let what = match c {
+                    ' ' => "a space".to_string(),
+                    '\t' => "a tab".to_string(),
+                    '\n' | '\r' => "a line break".to_string(),
+                    c if c.is_whitespace() => format!("the whitespace character {c:?}"),
+                    c => format!("the control character {c:?}"),
+                };
+                match before.is_empty() {
+                    true => format!("the path starts with {what}"),
+                    false => format!("the path contains {what} after `{before}`"),
+                }
+            }
             ErrorKind::Backslash => "the path contains a backslash `\\`".into(),
             ErrorKind::Fragment => "the path contains a fragment `#`, which is never sent to a server".into(),
             ErrorKind::InvalidChar(c) => format!("the path contains `{c}`, which is not allowed in a URL path"),
@@ -80,14 +93,17 @@ impl ErrorKind {
             ErrorKind::NotWholeSegment(s) => format!("placeholder in `{s}` must be a whole path segment"),
             ErrorKind::Duplicate(s) => format!("placeholder `<{s}>` appears more than once"),
             ErrorKind::RestNotLast(s) => format!("`<{s}..>` takes the rest of the path and must be the last segment"),
-            ErrorKind::PlaceholderInQuery(s) => format!("placeholder `{s}` in the query string"),
+            ErrorKind::PlaceholderInQuery(s) => {
+                format!("placeholder `{s}` in the query string; the query string of a path is sent as written")
+            }
         }
     }
 
     pub fn help(&self) -> String {
         match self {
             ErrorKind::Empty | ErrorKind::NoLeadingSlash => "write an absolute path such as `\"/users/<id>\"`".into(),
-            ErrorKind::Whitespace => "remove it, or percent-encode a literal space as `%20`".into(),
+            ErrorKind::Whitespace(' ', _) => "remove it, or percent-encode a literal space as `%20`".into(),
+            ErrorKind::Whitespace(..) => "remove it".into(),
             ErrorKind::Backslash => "separate segments with `/`".into(),
             ErrorKind::Fragment => "remove the `#...` part".into(),
             ErrorKind::InvalidChar(_) => "percent-encode it (for example `%7C` for `|`)".into(),
@@ -97,9 +113,18 @@ impl ErrorKind {
             }
             ErrorKind::Unclosed(s) => format!("close it: `{s}>`"),
             ErrorKind::EmptyPlaceholder => "name the argument it stands for: `<id>`".into(),
-            ErrorKind::InvalidName(_) => "a placeholder names an argument: letters, digits and `_`, not starting with a digit".into(),
+            ErrorKind::InvalidName(s) => {
+                let rule = "a placeholder is the name of an argument: letters, digits and `_`, not starting with a digit";
+                let fixed: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+                match is_identifier(&fixed) {
+                    true => format!("{rule}, such as `<{fixed}>`"),
+                    false => rule.into(),
+                }
+            }
             ErrorKind::NotWholeSegment(_) => "put the placeholder between slashes, like `/files/<name>`, and build the rest of the segment in the argument".into(),
-            ErrorKind::Duplicate(_) => "use each placeholder once; pass the value twice through two arguments if the API needs it".into(),
+            ErrorKind::Duplicate(s) => {
+                format!("each placeholder names its own argument; rename the second one (such as `<{s}2>`) and pass the value to both if the API repeats it")
+            }
             ErrorKind::RestNotLast(s) => format!("move `<{s}..>` to the end, or use `<{s}>` for a single segment"),
             ErrorKind::PlaceholderInQuery(s) => {
                 let name = s.trim_start_matches('<').trim_end_matches('>');
@@ -118,7 +143,7 @@ pub fn parse(template: &str) -> Result<PathTemplate, Vec<PathError>> {
         return Err(vec![PathError { kind: ErrorKind::Empty, range: 0..0 }]);
     }
     if let Some((i, c)) = template.char_indices().find(|(_, c)| c.is_whitespace() || c.is_control()) {
-        err(&mut errors, ErrorKind::Whitespace, i..i + c.len_utf8());
+        err(&mut errors, ErrorKind::Whitespace(c, template[..i].to_string()), i..i + c.len_utf8());
     }
     if let Some(i) = template.find('\\') {
         err(&mut errors, ErrorKind::Backslash, i..i + 1);
@@ -192,10 +217,21 @@ pub fn parse(template: &str) -> Result<PathTemplate, Vec<PathError>> {
     if errors.is_empty() {
         Ok(PathTemplate { parts, query: query.filter(|q| !q.is_empty()) })
     } else {
-        // The same fragment may break two rules (a space is also an invalid character);
-        // report each place once.
-        errors.dedup_by(|a, b| a.range == b.range);
-        Err(errors)
+        // The same fragment may break two rules (a space is also an invalid character, and
+        // makes `/ <id>` a placeholder that is not a whole segment); report each place once,
+        // by the rule found first.
+        let mut reported: Vec<PathError> = Vec::new();
+        for e in errors {
+            // A missing leading `/` concerns the whole template but hides nothing inside it.
+            let overlaps = |r: &PathError| {
+                r.range == e.range
+                    || (r.kind != ErrorKind::NoLeadingSlash && r.range.start < e.range.end && e.range.start < r.range.end)
+            };
+            if !reported.iter().any(overlaps) {
+                reported.push(e);
+            }
+        }
+        Err(reported)
     }
 }
 
@@ -296,7 +332,7 @@ mod tests {
         assert_eq!(kinds("/a/<id>/<id>"), [ErrorKind::Duplicate("id".into())]);
         assert_eq!(kinds("/a/<p..>/b"), [ErrorKind::RestNotLast("p".into())]);
         assert_eq!(kinds("/a?x=<x>"), [ErrorKind::PlaceholderInQuery("<x>".into())]);
-        assert_eq!(kinds("/a b"), [ErrorKind::Whitespace]);
+        assert_eq!(kinds("/a b"), [ErrorKind::Whitespace(' ', "/a".into())]);
         assert_eq!(kinds("/a|b"), [ErrorKind::InvalidChar('|')]);
         assert_eq!(kinds("/a%zz"), [ErrorKind::InvalidChar('%')]);
     }
@@ -304,6 +340,13 @@ mod tests {
     #[test]
     fn reports_several_mistakes_together() {
         assert_eq!(kinds("/a/{x}/<y").len(), 2);
+    }
+
+    #[test]
+    fn reports_one_mistake_once() {
+        assert_eq!(kinds("/users/ <id>"), [ErrorKind::Whitespace(' ', "/users/".into())]);
+        assert_eq!(kinds(" /users"), [ErrorKind::Whitespace(' ', String::new())]);
+        assert_eq!(kinds("users/{id}").len(), 2);
     }
 
     #[test]

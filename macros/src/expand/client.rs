@@ -127,6 +127,18 @@ fn operation(api: &Api, e: &Endpoint) -> TokenStream {
             }
         }
     });
+    let paginated = match &e.paginate {
+        Some((Some(args), _)) => {
+            let style = format_ident!("{}", match args.style {
+                crate::attr::PageStyle::Cursor => "Cursor",
+                crate::attr::PageStyle::Offset => "Offset",
+                crate::attr::PageStyle::Page => "Page",
+                crate::attr::PageStyle::Link => "Link",
+            });
+            quote!(::core::option::Option::Some(#krate::Pagination::#style))
+        }
+        _ => quote!(::core::option::Option::None),
+    };
     quote! {
         #krate::Operation {
             name: #name,
@@ -134,7 +146,7 @@ fn operation(api: &Api, e: &Endpoint) -> TokenStream {
             method: #krate::Method::#variant,
             path: #path,
             params: &[ #(#params),* ],
-            paginated: ::core::option::Option::None,
+            paginated: #paginated,
             idempotent: #idempotent,
             requires_confirmation: #requires_confirmation,
         }

@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::ast::{Api, BodyKind, Decoder, Endpoint, HttpMethod, ParamKind, Shared};
-use crate::attr::{StaticHeader, TimeoutArgs};
+use crate::attr::{PageStyle, PaginateArgs, StaticHeader, TimeoutArgs};
 use crate::check;
 use crate::parse::is_option;
 use crate::path::Part;
@@ -70,9 +70,21 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
             ParamKind::Body(BodyKind::Raw) => quote_spanned!(ty.span()=> __restrait_call.raw_body::<#ty>(#ident);),
         })
     });
-    let decoder = match check::decoder(&sig.output) {
-        Ok(d) => decoder_type(krate, &d),
-        Err(_) => unreachable!("checked: async methods return Result<T>"),
+    // The call into the engine: a decoded response, or a stream of pages.
+    let (spec, run) = match &e.paginate {
+        Some((Some(args), _)) => {
+            let spec = page_spec(krate, args);
+            let item = check::paginated_item(&sig.output).expect("checked: #[paginate] methods return Paginated<T>");
+            let run = quote_spanned!(item.span()=> #krate::__private::paginate::<#item>(__restrait_call, &__RESTRAIT_PAGES));
+            (quote!(const __RESTRAIT_PAGES: #krate::__private::PageSpec = #spec;), run)
+        }
+        _ => {
+            let decoder = match check::decoder(&sig.output) {
+                Ok(d) => decoder_type(krate, &d),
+                Err(_) => unreachable!("checked: async methods return Result<T>"),
+            };
+            (quote!(), quote!(#krate::__private::invoke::<#decoder>(__restrait_call).await))
+        }
     };
 
     quote! {
@@ -89,11 +101,12 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
                 retryable: #retryable,
                 idempotency_key: #idempotency_key,
             };
+            #spec
             #[allow(unused_mut)]
             let mut __restrait_call = #krate::__private::Call::new(&self.__restrait_client, &__RESTRAIT_ENDPOINT);
             __restrait_call.path(&[ #(#path_values),* ]);
             #(#params)*
-            #krate::__private::invoke::<#decoder>(__restrait_call).await
+            #run
         }
     }
 }
@@ -178,6 +191,55 @@ fn decoder_type(krate: &syn::Path, d: &Decoder) -> TokenStream {
         Decoder::Response(inner) => {
             let inner = decoder_type(krate, inner);
             quote!(#krate::__private::WithResponse<#inner>)
+        }
+    }
+}
+
+/// The `PageSpec` of `#[paginate(...)]`, with each style's defaults filled in.
+fn page_spec(krate: &syn::Path, args: &PaginateArgs) -> TokenStream {
+    let o = &args.options;
+    let text = |lit: &Option<syn::LitStr>, default: &str| lit.as_ref().map_or_else(|| default.to_string(), syn::LitStr::value);
+    let (style, size, size_param, position_param) = match args.style {
+        PageStyle::Cursor => (quote!(Cursor), 0, String::new(), String::new()),
+        PageStyle::Offset => (quote!(Offset), o.limit.map_or(100, |p| p.value), text(&o.limit_param, "limit"), text(&o.offset_param, "offset")),
+        PageStyle::Page => (quote!(Page), o.per_page.map_or(50, |p| p.value), text(&o.per_page_param, "per_page"), text(&o.page_param, "page")),
+        PageStyle::Link => (quote!(Link), 0, String::new(), String::new()),
+    };
+    let size = u64::from(size);
+    let items = match &o.items {
+        Some(lit) => quote!(::core::option::Option::Some(#lit)),
+        None => quote!(::core::option::Option::None),
+    };
+    let total = match &o.total {
+        Some(lit) => quote!(::core::option::Option::Some(#lit)),
+        None => quote!(::core::option::Option::None),
+    };
+    let next = text(&o.next, "next_cursor");
+    let has_more = text(&o.has_more, "has_more");
+    let cursor_param = text(&o.param, "cursor");
+    let start = o.start.unwrap_or(1);
+    let max_pages = match o.max_pages {
+        Some(p) => {
+            let v = p.value;
+            quote!(::core::option::Option::Some(#v))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let prefetch = o.prefetch.unwrap_or(0);
+    quote! {
+        #krate::__private::PageSpec {
+            style: #krate::Pagination::#style,
+            items: #items,
+            next: #next,
+            has_more: #has_more,
+            cursor_param: #cursor_param,
+            size: #size,
+            size_param: #size_param,
+            position_param: #position_param,
+            start: #start,
+            total: #total,
+            max_pages: #max_pages,
+            prefetch: #prefetch,
         }
     }
 }

@@ -1,0 +1,255 @@
+//! Fetching one page after another: the request for the next page, the page through the full
+//! engine, its items, and where the next page is (or that there is none).
+
+use std::collections::HashSet;
+use std::marker::PhantomData;
+
+use http::HeaderMap;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use url::Url;
+
+use super::spec::PageSpec;
+use super::{link, Page};
+use crate::call::Prepared;
+use crate::client::Client;
+use crate::endpoint::Endpoint;
+use crate::engine::{annotate, execute};
+use crate::error::{DecodeDetails, Error, ErrorKind, Result};
+use crate::operation::Pagination;
+
+/// Where the next page is.
+enum Next {
+    First,
+    Cursor(String),
+    /// An offset (offset style) or a page number (page style).
+    Position(u64),
+    Url(Url),
+    /// The page before was good, but its pointer to this one is not: the error comes after
+    /// that page's items.
+    Failed(Error),
+    Done,
+}
+
+/// The state of one walk through a collection.
+pub(crate) struct Pager<T> {
+    client: Client,
+    endpoint: &'static Endpoint,
+    spec: &'static PageSpec,
+    /// The first page's request; later pages change its query or URL.
+    template: Prepared,
+    next: Next,
+    pages: u32,
+    /// Cursors or links already followed: a server that repeats one would loop forever.
+    seen: HashSet<String>,
+    _items: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Pager<T> {
+    pub(crate) fn new(client: Client, endpoint: &'static Endpoint, spec: &'static PageSpec, template: Prepared) -> Self {
+        Pager { client, endpoint, spec, template, next: Next::First, pages: 0, seen: HashSet::new(), _items: PhantomData }
+    }
+
+    /// The next page, or `None` after the last one.
+    pub(crate) async fn fetch_next(&mut self) -> Result<Option<Page<T>>> {
+        if matches!(self.next, Next::Done) || self.spec.max_pages.is_some_and(|max| self.pages >= max) {
+            return Ok(None);
+        }
+        if let Next::Failed(_) = self.next {
+            let Next::Failed(e) = std::mem::replace(&mut self.next, Next::Done) else { unreachable!() };
+            return Err(e);
+        }
+        let request = self.request()?;
+        let (outcome, attempts) = execute(&self.client.inner, self.endpoint, &request).await;
+        let annotate = |e| annotate(e, self.endpoint, Some(&request), None, attempts);
+        let response = outcome.map_err(annotate)?;
+        let (status, headers) = (response.status, response.headers);
+        let mut body: Value = crate::decode::json(&response.body).map_err(annotate)?;
+        let (items_name, items) = take_items(self.spec, &mut body).map_err(annotate)?;
+        let count = items.len();
+        let items: Vec<T> = decode_items(&items_name, items).map_err(annotate)?;
+        self.pages += 1;
+        self.next = self.after(&request.url, &body, &headers, count).unwrap_or_else(|e| Next::Failed(annotate(e)));
+        Ok(Some(Page { items, meta: body, status, headers, number: self.pages }))
+    }
+
+    /// The request of the next page: the template with this page's query parameters, or the
+    /// URL of a `Link`.
+    fn request(&self) -> Result<Prepared> {
+        let mut request = self.template.clone();
+        let spec = self.spec;
+        let params: Vec<(&str, String)> = match (&self.next, spec.style) {
+            (Next::Url(url), _) => {
+                request.url = url.clone();
+                return Ok(request);
+            }
+            (Next::First, Pagination::Cursor | Pagination::Link) => return Ok(request),
+            (Next::Cursor(c), _) => vec![(spec.cursor_param, c.clone())],
+            (Next::First, Pagination::Offset) => vec![(spec.position_param, "0".into()), (spec.size_param, spec.size.to_string())],
+            (Next::First, Pagination::Page) => vec![(spec.position_param, spec.start.to_string()), (spec.size_param, spec.size.to_string())],
+            (Next::Position(p), _) => vec![(spec.position_param, p.to_string()), (spec.size_param, spec.size.to_string())],
+            (Next::Done | Next::Failed(_), _) => unreachable!("fetch_next stops before these"),
+        };
+        // Replace any value of the same names the template carries, keep the rest.
+        let kept: Vec<(String, String)> =
+            request.url.query_pairs().filter(|(k, _)| !params.iter().any(|(p, _)| p == k)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        {
+            let mut pairs = request.url.query_pairs_mut();
+            pairs.clear();
+            for (k, v) in &kept {
+                pairs.append_pair(k, v);
+            }
+            for (k, v) in &params {
+                pairs.append_pair(k, v);
+            }
+        }
+        Ok(request)
+    }
+
+    /// Where the page after this one is.
+    fn after(&mut self, url: &Url, body: &Value, headers: &HeaderMap, count: usize) -> Result<Next> {
+        let spec = self.spec;
+        let size = usize::try_from(spec.size).unwrap_or(usize::MAX);
+        Ok(match spec.style {
+            Pagination::Cursor => {
+                if lookup(body, spec.has_more).and_then(Value::as_bool) == Some(false) {
+                    return Ok(Next::Done);
+                }
+                let cursor = match lookup(body, spec.next) {
+                    Some(Value::String(s)) if !s.is_empty() => s.clone(),
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => return Ok(Next::Done),
+                };
+                if !self.seen.insert(cursor.clone()) {
+                    return Err(Error::new(ErrorKind::Decode).with_message(format!(
+                        "the server returned the cursor `{cursor}` a second time; the stream stops rather than loop forever"
+                    )));
+                }
+                Next::Cursor(cursor)
+            }
+            Pagination::Offset => {
+                let offset = match self.next {
+                    Next::Position(p) => p,
+                    _ => 0,
+                } + count as u64;
+                let total = spec.total.and_then(|t| lookup(body, t)).and_then(Value::as_u64);
+                if count == 0 || count < size || total.is_some_and(|t| offset >= t) {
+                    Next::Done
+                } else {
+                    Next::Position(offset)
+                }
+            }
+            Pagination::Page => {
+                let page = match self.next {
+                    Next::Position(p) => p,
+                    _ => spec.start,
+                };
+                if count == 0 || count < size {
+                    Next::Done
+                } else {
+                    Next::Position(page + 1)
+                }
+            }
+            Pagination::Link => {
+                let values = headers.get_all(http::header::LINK).iter().filter_map(|v| v.to_str().ok()).map(str::to_string);
+                let Some(target) = link::find(values, "next") else { return Ok(Next::Done) };
+                let next = url.join(&target).map_err(|e| Error::new(ErrorKind::Decode).with_message(format!("the `Link` rel=\"next\" is not a URL: {e}")))?;
+                let base = Url::parse(&self.client.inner.base).map_err(|e| Error::request(e.to_string()))?;
+                if next.origin() != base.origin() {
+                    return Err(Error::request(format!(
+                        "the next page's `Link` points to another origin ({}), which would receive this client's credentials",
+                        next.origin().ascii_serialization()
+                    )));
+                }
+                if !self.seen.insert(next.as_str().to_string()) {
+                    return Err(Error::new(ErrorKind::Decode).with_message(format!(
+                        "the server's `Link` rel=\"next\" repeats a page already fetched ({}); the stream stops rather than loop forever",
+                        crate::redact::url(&next)
+                    )));
+                }
+                Next::Url(next)
+            }
+        })
+    }
+}
+
+/// A field name or a JSON pointer (`/meta/next`).
+fn lookup<'a>(body: &'a Value, location: &str) -> Option<&'a Value> {
+    if location.starts_with('/') {
+        body.pointer(location)
+    } else {
+        body.get(location)
+    }
+}
+
+/// Takes the items array out of the body (the rest stays as the page's metadata).
+fn take_items(spec: &PageSpec, body: &mut Value) -> Result<(String, Vec<Value>)> {
+    let location = match spec.items {
+        Some(l) => l,
+        None if body.is_array() => return Ok((String::new(), std::mem::take(body.as_array_mut().expect("checked")))),
+        None => "data",
+    };
+    let slot = if location.starts_with('/') { body.pointer_mut(location) } else { body.get_mut(location) };
+    let name = location.trim_start_matches('/').replace('/', ".");
+    match slot.map(Value::take) {
+        Some(Value::Array(items)) => Ok((name, items)),
+        Some(other) => Err(Error::new(ErrorKind::Decode).with_message(format!(
+            "the page's items field `{name}` is not an array but {}",
+            kind_of(&other)
+        ))),
+        None => Err(Error::new(ErrorKind::Decode).with_message(format!("the page has no items field `{name}`"))),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The items as `T`, a failure naming the item's path (`data[3].id`).
+fn decode_items<T: DeserializeOwned>(name: &str, items: Vec<Value>) -> Result<Vec<T>> {
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let snippet = || {
+            let text = item.to_string();
+            text.chars().take(60).collect::<String>()
+        };
+        match serde_path_to_error::deserialize::<_, T>(&item) {
+            Ok(v) => out.push(v),
+            Err(e) => {
+                let inner = e.path().to_string();
+                let path = match inner.as_str() {
+                    "." => format!("{name}[{i}]"),
+                    rest => format!("{name}[{i}].{rest}"),
+                };
+                return Err(Error::new(ErrorKind::Decode).with_message(e.into_inner().to_string()).with_decode(DecodeDetails {
+                    path,
+                    line: 0,
+                    column: 0,
+                    snippet: snippet(),
+                    target: crate::decode::short_type_name(std::any::type_name::<T>()),
+                }));
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl std::fmt::Debug for Next {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Next::First => f.write_str("First"),
+            Next::Cursor(_) => f.write_str("Cursor"),
+            Next::Position(p) => write!(f, "Position({p})"),
+            Next::Url(u) => write!(f, "Url({})", crate::redact::url(u)),
+            Next::Failed(_) => f.write_str("Failed"),
+            Next::Done => f.write_str("Done"),
+        }
+    }
+}
