@@ -238,86 +238,68 @@ async fn timeouts(shop: &BookshopClient) -> Result<(), Failure> {
 // `#[rate_limit]`, `#[paginate]`).
 // ---------------------------------------------------------------------------------------
 
-/// TODO(retries): show `#[retry]`, backoff, and `err.attempts()`. `/flaky` answers 503 to
-/// the first two requests of a key, then 200.
+/// Transient failures are retried: `/flaky` answers 503 to the first requests of a key.
+/// `flaky` declares `#[retry(max_attempts = 4, base_delay = "50ms")]`.
 async fn retries(shop: &BookshopClient) -> Result<(), Failure> {
     section("7. Retries");
-    match shop.flaky("quickstart", Some(2)).await {
-        Ok(a) => println!(
-            "flaky(\"quickstart\", Some(2)) -> Ok; the server counted {} requests for this key",
-            a.attempt
-        ),
-        Err(e) => {
-            println!(
-                "flaky(\"quickstart\", Some(2)) -> kind {:?}, status {:?}, attempts {}",
-                e.kind(),
-                e.status(),
-                e.attempts()
-            );
-            println!(
-                "  is_retryable() = {}: a transient failure the engine will retry",
-                e.is_retryable()
-            );
-        }
-    }
+    let started = Instant::now();
+    let answer = shop.flaky("quickstart", Some(2)).await?;
+    println!(
+        "flaky(key, failures = 2) -> Ok after {} ms; the server saw {} requests (two 503s, then 200)",
+        started.elapsed().as_millis(),
+        answer.attempt
+    );
+    let err = shop.flaky("quickstart-hopeless", Some(10)).await.unwrap_err();
+    println!(
+        "flaky(key, failures = 10) -> kind {:?}, status {:?}, attempts() = {}, is_retryable() = {}",
+        err.kind(),
+        err.status(),
+        err.attempts(),
+        err.is_retryable()
+    );
+    println!("  Display = {err}");
+    let book = shop.create_book_once(&NewBook { title: "Rust Atomics and Locks", author: "Mara Bos", year: 2023, price_cents: 4499, tags: &["rust"] }).await?;
+    println!("create_book_once(..) -> id {}: a POST with #[idempotency_key], so it may be retried", book.id);
     Ok(())
 }
 
-/// TODO(rate limits): show `#[rate_limit]` and the adaptive limiter. `/limited` answers 429
-/// with `Retry-After: 1` to the first request of a key, then 200.
+/// Client-side quotas and the server's own: `book_paced` declares
+/// `#[rate_limit(per_second = 5, burst = 2)]`; `/limited` answers 429 with `Retry-After: 1`.
 async fn rate_limits(shop: &BookshopClient) -> Result<(), Failure> {
     section("8. Rate limits");
     let started = Instant::now();
-    match shop.limited("quickstart", Some(1)).await {
-        Ok(a) => println!(
-            "limited(\"quickstart\", Some(1)) -> Ok after {} ms; the server counted {} requests for this key",
-            started.elapsed().as_millis(),
-            a.attempt
-        ),
-        Err(e) => {
-            println!(
-                "limited(\"quickstart\", Some(1)) -> kind {:?}, status {:?}",
-                e.kind(),
-                e.status()
-            );
-            println!("  retry_after() = {:?}", e.retry_after());
-        }
+    let mut at = Vec::new();
+    for id in [1, 2, 3, 4, 5, 1, 2] {
+        shop.book_paced(id).await?;
+        at.push(format!("{}ms", started.elapsed().as_millis()));
     }
+    println!("7 calls to book_paced (5/s, burst 2) left at: {}", at.join(", "));
+    let started = Instant::now();
+    let answer = shop.limited("quickstart", Some(1)).await?;
+    println!(
+        "limited(key, failures = 1) -> Ok after {} ms: the 429's Retry-After: 1 was obeyed ({} requests)",
+        started.elapsed().as_millis(),
+        answer.attempt
+    );
     Ok(())
 }
 
-/// TODO(pagination): replace the hand-written loops with `#[paginate(link)]` and
-/// `#[paginate(cursor)]` methods returning `Paginated<CatalogItem>`.
+/// `#[paginate]` methods return `Paginated<T>`, a lazy stream of items across pages.
 async fn pagination(shop: &BookshopClient) -> Result<(), Failure> {
-    section("9. Pagination (by hand until #[paginate] lands)");
-    let (mut page, mut pages, mut items) = (1, 0, 0);
-    loop {
-        let response = shop.catalog_page(page, Some(100)).await?;
-        let has_next = response
-            .headers()
-            .get_all("link")
-            .iter()
-            .any(|v| v.to_str().is_ok_and(|l| l.contains("rel=\"next\"")));
-        pages += 1;
-        items += response.body().len();
-        if !has_next {
-            break;
-        }
-        page += 1;
-    }
-    println!("catalog_page(1..) with per_page 100, following Link rel=\"next\" -> {items} items in {pages} pages");
+    section("9. Pagination");
+    let all = shop.catalog(Some(100)).try_collect().await?;
+    println!("catalog(per_page = 100) [link] -> {} items, first {:?}, last {:?}", all.len(), all[0].title, all[all.len() - 1].title);
 
-    let (mut cursor, mut pages, mut items) = (None::<String>, 0, 0);
-    loop {
-        let feed = shop.catalog_feed(cursor.as_deref(), Some(100)).await?;
-        pages += 1;
-        items += feed.data.len();
-        match feed.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
+    let mut feed = shop.catalog_feed(Some(100)).pages();
+    let mut sizes = Vec::new();
+    while let Some(page) = feed.try_next().await? {
+        sizes.push(page.items().len());
     }
-    println!("catalog_feed(cursor) with limit 100, following next_cursor -> {items} items in {pages} pages");
+    println!("catalog_feed(limit = 100) [cursor, prefetch 1] -> pages of {sizes:?}");
+
+    let first_five = shop.catalog_by_offset().max_items(5).try_collect().await?;
+    let ids: Vec<u32> = first_five.iter().map(|i| i.id).collect();
+    println!("catalog_by_offset().max_items(5) [offset] -> ids {ids:?}, one request made");
     Ok(())
 }
 

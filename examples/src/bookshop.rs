@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use restrait::{api, delete, get, post, put, Response, Result};
+use restrait::{Paginated, api, delete, get, post, put, Response, Result};
 use serde::{Deserialize, Serialize};
 
 /// A book of the shop.
@@ -99,19 +99,6 @@ pub struct CatalogItem {
     pub price_cents: u32,
 }
 
-/// One page of the catalog's cursor feed.
-#[derive(Clone, Debug, Deserialize)]
-pub struct CatalogFeed {
-    /// The items of this page.
-    pub data: Vec<CatalogItem>,
-    /// The cursor of the next page; `None` on the last page.
-    pub next_cursor: Option<String>,
-    /// Whether another page follows.
-    pub has_more: bool,
-    /// The number of items in the whole catalog.
-    pub total: u32,
-}
-
 /// The bookshop API.
 ///
 /// Every method sends `Accept: application/json` and must finish within 10 s, retries
@@ -165,7 +152,9 @@ pub trait Bookshop {
     async fn slow(&self, #[query] ms: u64) -> Result<String>;
 
     /// Fails with 503 for the first `failures` requests with this `key`, then succeeds.
+    /// Up to 4 attempts, backing off from 50 ms.
     #[get("/flaky")]
+    #[retry(max_attempts = 4, base_delay = "50ms")]
     async fn flaky(&self, #[query] key: &str, #[query] failures: Option<u32>) -> Result<Attempt>;
 
     /// Answers 429 with `Retry-After: 1` for the first `failures` requests with this `key`,
@@ -173,20 +162,28 @@ pub trait Bookshop {
     #[get("/limited")]
     async fn limited(&self, #[query] key: &str, #[query] failures: Option<u32>) -> Result<Attempt>;
 
-    /// One page of the catalog (`page` from 1). The `Link` header names the next page.
-    #[get("/catalog")]
-    async fn catalog_page(
-        &self,
-        #[query] page: u32,
-        #[query] per_page: Option<u32>,
-    ) -> Result<Response<Vec<CatalogItem>>>;
+    /// Get one book, at most 5 calls per second (bursts of 2), on top of the client's quota.
+    #[get("/books/<id>")]
+    #[rate_limit(per_second = 5, burst = 2)]
+    async fn book_paced(&self, id: u64) -> Result<Book>;
 
-    /// One page of the catalog's cursor feed: no cursor for the first page, then the
-    /// previous page's `next_cursor`.
+    /// Add a book, safe to retry: one `Idempotency-Key` per call, the same on every attempt.
+    #[post("/books")]
+    #[idempotency_key("Idempotency-Key")]
+    async fn create_book_once(&self, #[body] book: &NewBook<'_>) -> Result<Book>;
+
+    /// The whole catalog, page after page, following the `Link: rel="next"` header.
+    #[get("/catalog")]
+    #[paginate(link)]
+    fn catalog(&self, #[query] per_page: Option<u32>) -> Paginated<CatalogItem>;
+
+    /// The whole catalog through its cursor feed, fetching one page ahead.
     #[get("/catalog/feed")]
-    async fn catalog_feed(
-        &self,
-        #[query] cursor: Option<&str>,
-        #[query] limit: Option<u32>,
-    ) -> Result<CatalogFeed>;
+    #[paginate(cursor, next = "next_cursor", has_more = "has_more", items = "data", prefetch = 1)]
+    fn catalog_feed(&self, #[query] limit: Option<u32>) -> Paginated<CatalogItem>;
+
+    /// The whole catalog by offset and limit, stopping at the `total` the feed reports.
+    #[get("/catalog/feed")]
+    #[paginate(offset, limit = 100, total = "total")]
+    fn catalog_by_offset(&self) -> Paginated<CatalogItem>;
 }

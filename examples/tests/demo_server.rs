@@ -85,19 +85,8 @@ async fn catalog_feed_walks_every_item_once_by_cursor() {
         .base_url(server.base_url())
         .build()
         .unwrap();
-    let (mut ids, mut cursor) = (Vec::new(), None::<String>);
-    loop {
-        let feed = shop
-            .catalog_feed(cursor.as_deref(), Some(60))
-            .await
-            .unwrap();
-        ids.extend(feed.data.iter().map(|item| item.id));
-        assert_eq!(feed.has_more, feed.next_cursor.is_some());
-        match feed.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let items = shop.catalog_feed(Some(60)).try_collect().await.unwrap();
+    let ids: Vec<u32> = items.iter().map(|item| item.id).collect();
     assert_eq!(ids, (1..=CATALOG_LEN).collect::<Vec<_>>());
 }
 
