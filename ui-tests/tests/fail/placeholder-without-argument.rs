@@ -1,0 +1,12 @@
+use restrait::{api, get, Result};
+
+#[api(base = "https://api.example.com")]
+pub trait Users {
+    #[get("/users/<idd>")]
+    async fn user(&self, id: u64) -> Result<()>;
+}
+
+fn main() {
+    // The client still exists, so this line adds no error of its own.
+    let _ = UsersClient::builder();
+}

@@ -1,0 +1,11 @@
+use restrait::{api, get, Result};
+
+#[api(base = "https://api.example.com")]
+pub trait Users {
+    #[get("/users/<id>")]
+    #[timeout("5s")]
+    #[timeout("10s")]
+    async fn user(&self, id: u64) -> Result<()>;
+}
+
+fn main() {}
