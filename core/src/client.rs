@@ -9,17 +9,19 @@ use std::time::Duration;
 use http::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use url::Url;
 
+use crate::auth::{Authenticate, Describe};
 use crate::endpoint::ApiInfo;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::rate_limit::{Limiters, RateLimit, RateLimitStore};
 use crate::redact;
+use crate::redirect::Redirects;
 use crate::retry::{RetryBudget, RetryPolicy};
 
 /// The default total deadline of a call, retries and their waits included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default time allowed to establish a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default limit on a response body, checked while it streams in.
+/// The default limit on a response body, checked while it streams in (after decompression).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 const DEFAULT_USER_AGENT: &str = concat!("restrait/", env!("CARGO_PKG_VERSION"));
 
@@ -44,6 +46,12 @@ pub(crate) struct ClientInner {
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: RetryBudget,
     pub(crate) limiters: Limiters,
+    pub(crate) auth: Option<Arc<dyn Authenticate>>,
+    pub(crate) redirects: Redirects,
+    /// The base URL's origin: the only one credentials are sent to.
+    pub(crate) origin: url::Origin,
+    /// Query parameters that carry the authenticator's credentials, redacted everywhere.
+    pub(crate) secret_params: Vec<String>,
 }
 
 impl Client {
@@ -61,10 +69,12 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
-        let base = Url::parse(&i.base).map(|u| redact::url(&u)).unwrap_or_default();
+        let base = Url::parse(&i.base).map(|u| redact::url_with(&u, &i.secret_params)).unwrap_or_default();
         f.debug_struct("Client")
             .field("api", &i.api.name)
             .field("base_url", &base)
+            .field("auth", &i.auth.as_deref().map(Describe))
+            .field("redirects", &i.redirects)
             .field("default_headers", &i.default_headers.keys().collect::<Vec<_>>())
             .field("timeout", &i.timeout)
             .field("attempt_timeout", &i.attempt_timeout)
@@ -107,6 +117,8 @@ pub struct ClientBuilder<C> {
     rate_limit: Option<RateLimit>,
     adaptive: bool,
     store: Option<Arc<dyn RateLimitStore>>,
+    auth: Option<Arc<dyn Authenticate>>,
+    redirects: Redirects,
     error: Option<Error>,
     _client: PhantomData<fn() -> C>,
 }
@@ -116,6 +128,8 @@ impl<C> fmt::Debug for ClientBuilder<C> {
         f.debug_struct("ClientBuilder")
             .field("api", &self.api.name)
             .field("base_url", &self.base_url.as_deref().and_then(|b| Url::parse(b).ok()).map(|u| redact::url(&u)))
+            .field("auth", &self.auth.as_deref().map(Describe))
+            .field("redirects", &self.redirects)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("timeout", &self.timeout)
             .field("attempt_timeout", &self.attempt_timeout)
@@ -146,6 +160,8 @@ impl<C: FromClient> ClientBuilder<C> {
             rate_limit: api.rate_limit,
             adaptive: true,
             store: None,
+            auth: None,
+            redirects: Redirects::default(),
             error: None,
             _client: PhantomData,
         }
@@ -207,9 +223,44 @@ impl<C: FromClient> ClientBuilder<C> {
         self
     }
 
-    /// The largest response body accepted, checked while it streams in. Default: 32 MiB.
+    /// The largest successful response body accepted, counted while it streams in, after
+    /// decompression (with the default `gzip` feature, a small compressed body that inflates
+    /// past the limit is stopped at the limit). A body over it is an
+    /// [`ErrorKind::ResponseTooLarge`] error, and at most about `limit` bytes are ever held. The
+    /// body of a non-success answer is truncated to 64 KiB (or this limit, if lower) instead.
+    /// Default: 32 MiB ([`DEFAULT_MAX_RESPONSE_BYTES`]).
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
+        self
+    }
+
+    /// How requests are authenticated: one of the [`Auth`](crate::Auth) schemes or any
+    /// [`Authenticate`] implementation. Credentials are applied to every request sent to the
+    /// base URL's origin (each attempt, each same-origin redirect) and to no other; see
+    /// [`crate::auth`]. [`build`](ClientBuilder::build) fails with [`ErrorKind::Auth`] when its
+    /// configuration is not valid. Default: none.
+    ///
+    /// ```no_run
+    /// # use restrait::{api, get, Result};
+    /// # #[api(base = "https://api.example.com")]
+    /// # trait Example { #[get("/me")] async fn me(&self) -> Result<String>; }
+    /// # fn demo() -> Result<()> {
+    /// let client = ExampleClient::builder()
+    ///     .auth(restrait::Auth::bearer(std::env::var("TOKEN").unwrap_or_default()))
+    ///     .build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn auth(mut self, auth: impl Authenticate + 'static) -> Self {
+        self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// Which redirects are followed; see [`Redirects`]. Default:
+    /// [`Redirects::same_origin`], at most 10 hops; `https` never redirects to `http`, and
+    /// credentials never leave the base URL's origin.
+    pub fn redirects(mut self, redirects: Redirects) -> Self {
+        self.redirects = redirects;
         self
     }
 
@@ -249,10 +300,13 @@ impl<C: FromClient> ClientBuilder<C> {
         self
     }
 
-    /// Use this `reqwest::Client` (and its connection pool, proxy, TLS and redirect settings)
-    /// instead of building one. restrait's deadlines still apply on top of its own. Default: a
-    /// client built by restrait with its connect timeout and reqwest's own retries turned off,
-    /// so that only restrait decides what is sent again.
+    /// Use this `reqwest::Client` (and its connection pool, proxy and TLS settings) instead of
+    /// building one. restrait's deadlines still apply on top of its own. Build it with
+    /// `reqwest::redirect::Policy::none()`: restrait follows redirects itself, and its rules
+    /// (same origin by default, credentials never sent to another origin, never `https` to
+    /// `http`; see [`Redirects`]) hold only when the HTTP client follows none on its own.
+    /// Default: a client built by restrait with its connect timeout, no redirects, and
+    /// reqwest's own retries turned off, so that only restrait decides what is sent again.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -271,6 +325,18 @@ impl<C: FromClient> ClientBuilder<C> {
             },
         };
         let base = check_base(&base)?;
+        self.redirects.check()?;
+        let secret_params = match &self.auth {
+            Some(auth) => {
+                auth.validate().map_err(|e| {
+                    let why = crate::auth::chain(&*e);
+                    Error::new(ErrorKind::Auth).with_message(format!("the authentication is not configured correctly: {why}"))
+                })?;
+                auth.secret_query_params()
+            }
+            None => Vec::new(),
+        };
+        let origin = Url::parse(&base).map(|u| u.origin()).map_err(|_| Error::request("the base URL is not valid"))?;
 
         let mut headers = self.headers;
         let brought = self.http.is_some();
@@ -283,6 +349,7 @@ impl<C: FromClient> ClientBuilder<C> {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
                 .retry(reqwest::retry::never())
                 .build()
                 .map_err(|e| Error::request("the HTTP client could not be built").with_source(e))?,
@@ -300,6 +367,10 @@ impl<C: FromClient> ClientBuilder<C> {
                 retry: self.retry,
                 budget: self.budget,
                 limiters: Limiters::new(self.api.name, self.rate_limit, self.adaptive, self.store),
+                auth: self.auth,
+                redirects: self.redirects,
+                origin,
+                secret_params,
             }),
         }))
     }

@@ -10,15 +10,17 @@ use http::header::{HeaderName, HeaderValue};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::auth;
 use crate::call::{Call, Prepared};
 use crate::client::ClientInner;
 use crate::decode::Decode;
 use crate::endpoint::Endpoint;
 use crate::error::{CallInfo, Error, ErrorKind, Result, TimeoutKind};
 use crate::redact;
+use crate::redirect;
 use crate::retry::classify::{classify, Action, Reason};
 use crate::retry::{backoff, RetryPolicy};
-use crate::send::{self, AttemptDeadline, RawResponse};
+use crate::send::{AttemptDeadline, RawResponse};
 use crate::trace;
 
 /// Runs one call through the engine and decodes its response as `D`.
@@ -67,6 +69,9 @@ struct Attempts<'a> {
     sent: u32,
     /// What the last retry cost the budget, refunded when the call succeeds.
     last_cost: Option<u32>,
+    /// Requests sent again after a 401 because the authenticator renewed its credentials (at
+    /// most one per call); they are not retries, so the retry policy does not count them.
+    replays: u32,
 }
 
 impl<'a> Attempts<'a> {
@@ -75,19 +80,26 @@ impl<'a> Attempts<'a> {
             Some(spec) => client.retry.with_spec(spec),
             None => client.retry,
         };
-        Attempts { client, endpoint, policy, deadlines: Deadlines::new(client, endpoint, started), sent: 0, last_cost: None }
+        Attempts { client, endpoint, policy, deadlines: Deadlines::new(client, endpoint, started), sent: 0, last_cost: None, replays: 0 }
     }
 
     async fn run(&mut self, request: &Prepared) -> Result<RawResponse> {
         loop {
             // Wait for the rate limiters, within the total deadline.
             self.client.limiters.acquire(self.endpoint, self.deadlines.total_at).await?;
-            // Hook: authenticate.
-            // Send, within the attempt's deadline.
+            // Hook: authenticate. A fresh copy of the request every time (an HMAC signature is
+            // per request); a failure is an `Auth` error and nothing is sent.
+            let outgoing = self.authenticate(request).await?;
+            // Send, following redirects, within the attempt's deadline.
             self.sent += 1;
-            let outcome = send::attempt(self.client, request, self.deadlines.for_attempt()).await;
+            let (outcome, last) = redirect::exchange(self.client, outgoing, self.deadlines.for_attempt()).await;
             if let Ok(response) = &outcome {
                 self.client.limiters.observe(response.status, &response.headers).await;
+            }
+            // A 401 to credentials the authenticator could renew: send once more, never twice.
+            if self.replays == 0 && self.should_replay(&outcome, &last).await {
+                self.replays += 1;
+                continue;
             }
             // Classify.
             let (after, reason) = match classify(&outcome, self.endpoint.retryable) {
@@ -112,15 +124,40 @@ impl<'a> Attempts<'a> {
     /// The wait before the next attempt, or `None` to give up with the last outcome. A wait
     /// that would end past the total deadline gives up at once rather than sleep past it.
     fn backoff(&mut self, retry_after: Option<Duration>, reason: Reason) -> Option<Duration> {
-        if self.sent >= self.policy.get_max_attempts() {
+        let tries = self.sent - self.replays;
+        if tries >= self.policy.get_max_attempts() {
             return None;
         }
-        let delay = retry_after.unwrap_or_else(|| backoff::delay(&self.policy, self.sent));
+        let delay = retry_after.unwrap_or_else(|| backoff::delay(&self.policy, tries));
         if Instant::now() + delay >= self.deadlines.total_at {
             return None;
         }
         self.last_cost = Some(self.client.budget.withdraw(reason == Reason::Timeout)?);
         Some(delay)
+    }
+
+    /// The request with the client's credentials applied, obtained within the total deadline.
+    async fn authenticate(&self, request: &Prepared) -> Result<auth::Outgoing> {
+        let applying = auth::apply(self.client, request.clone());
+        match tokio::time::timeout_at(self.deadlines.total_at, applying).await {
+            Ok(outgoing) => outgoing,
+            Err(_) => Err(Error::new(ErrorKind::Timeout).with_timeout(TimeoutKind::Total, self.deadlines.total)),
+        }
+    }
+
+    /// Whether a 401 answered to credentials should be sent again: the authenticator says it
+    /// renewed them.
+    async fn should_replay(&self, outcome: &Result<RawResponse>, last: &auth::Outgoing) -> bool {
+        let (Ok(response), Some(auth), Some(sent)) = (outcome, &self.client.auth, &last.credentialed) else { return false };
+        if response.status != http::StatusCode::UNAUTHORIZED {
+            return false;
+        }
+        let renewed = auth.on_unauthorized(sent, &response.headers);
+        let renewed = matches!(tokio::time::timeout_at(self.deadlines.total_at, renewed).await, Ok(true));
+        if renewed {
+            tracing::debug!(attempt = self.sent, "restrait: 401 Unauthorized, credentials renewed; sending once more");
+        }
+        renewed
     }
 }
 

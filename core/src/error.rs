@@ -52,6 +52,10 @@ pub enum ErrorKind {
     /// The response body is larger than the client's limit
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
     ResponseTooLarge,
+    /// The server redirected where the client does not follow: to an origin the
+    /// [`Redirects`](crate::Redirects) policy does not allow, from `https` to `http`, or past
+    /// the limit of hops. Carries the 3xx status and headers; the message names the target.
+    Redirect,
 }
 
 impl ErrorKind {
@@ -407,6 +411,10 @@ impl fmt::Display for Error {
                     write!(f, " ({m})")?;
                 }
                 f.write_str("; raise it with ClientBuilder::max_response_bytes if this is expected")
+            }
+            ErrorKind::Redirect => {
+                f.write_str(": ")?;
+                f.write_str(i.message.as_deref().unwrap_or("a redirect was not followed"))
             }
             ErrorKind::Auth => {
                 f.write_str(": credentials could not be obtained")?;

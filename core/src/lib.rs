@@ -57,6 +57,28 @@
 //! `Result<Response<T>>`. The classification is by the type as written, so a type alias of
 //! `String` is decoded as JSON.
 //!
+//! ## Authentication and transport safety
+//!
+//! `.auth(...)` on the builder takes one of the [`Auth`] schemes (bearer, basic, API key in a
+//! header or the query, OAuth2 client credentials, HMAC signing; each also `*_from_env`) or any
+//! [`Authenticate`] implementation. Credentials are applied to a fresh copy of the request
+//! before each request sent to the base URL's origin, never to another origin, and a 401 lets
+//! the authenticator renew them and the call be sent once more; see [`auth`]. Secrets are held
+//! in [`secrecy`] types and never appear in `Debug`, errors or `tracing` output.
+//!
+//! Responses are capped ([`ClientBuilder::max_response_bytes`], 32 MiB by default, counted
+//! while streaming and after gzip decompression; [`ErrorKind::ResponseTooLarge`]). The engine
+//! follows redirects itself: within the base URL's origin by default, never from https to
+//! http, and without credentials to any other origin ([`Redirects`]).
+//!
+//! ## Cargo features
+//!
+//! - `rustls` (default): TLS through rustls with the ring provider.
+//! - `gzip` (default): `Accept-Encoding: gzip` and transparent decompression. Chosen on by
+//!   default because JSON compresses well, and because reqwest decompresses inside the body
+//!   stream, the response cap counts decompressed bytes, so a gzip bomb stops at the cap.
+//! - `http2`: HTTP/2 over ALPN.
+//!
 //! ## Dependencies, and why
 //!
 //! - `reqwest` (rustls with ring: no OpenSSL, no CMake): the HTTP stack and connection pool.
@@ -65,11 +87,15 @@
 //! - `serde_html_form`: query strings and form bodies, with repeated keys for sequences.
 //! - `percent-encoding`: path segments; `url`: URL parsing; `httpdate`: `Retry-After` dates.
 //! - `http`, `bytes`: the types reqwest itself uses; `async-trait`: object-safe async traits.
+//! - `secrecy`: credentials held so that they print as `[REDACTED]` and are zeroed when dropped.
+//! - `hmac`, `sha2`: HMAC-SHA256 request signing and its body digest (RustCrypto, pure Rust).
+//! - `base64` (already used by reqwest): HTTP Basic credentials and HMAC signatures.
 
 #![warn(missing_docs)]
 
 extern crate self as restrait;
 
+pub mod auth;
 mod call;
 mod client;
 mod decode;
@@ -81,6 +107,7 @@ mod paginate;
 mod params;
 mod rate_limit;
 mod redact;
+mod redirect;
 mod response;
 mod retry;
 mod send;
@@ -90,6 +117,8 @@ mod trace;
 pub mod __private;
 
 pub use async_trait::async_trait;
+pub use auth::{Auth, Authenticate};
+pub use redirect::{Redirects, DEFAULT_MAX_REDIRECTS};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind};
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
@@ -105,3 +134,6 @@ pub use bytes;
 pub use http;
 /// The `reqwest` crate, for [`ClientBuilder::http_client`].
 pub use reqwest;
+/// The `secrecy` crate, whose [`SecretString`](secrecy::SecretString) every [`Auth`]
+/// constructor accepts.
+pub use secrecy;

@@ -41,11 +41,17 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
 /// The pairs of a raw query string, secret-looking values replaced; other parameters keep
 /// their original encoding.
 fn query(raw: &str) -> String {
+    query_with(raw, &[])
+}
+
+/// Like [`query`], also replacing the values of the parameters named in `extra` (the query
+/// parameters that carry an authenticator's credentials, whatever they are called).
+fn query_with(raw: &str, extra: &[String]) -> String {
     raw.split('&')
         .map(|pair| {
             let name = pair.split('=').next().unwrap_or("");
             let decoded = percent_encoding::percent_decode_str(name).decode_utf8_lossy().replace('+', " ");
-            if is_secret_name(&decoded) {
+            if is_secret_name(&decoded) || extra.contains(&decoded) {
                 format!("{name}={REDACTED}")
             } else {
                 pair.to_string()
@@ -57,12 +63,18 @@ fn query(raw: &str) -> String {
 
 /// The URL with its password and secret-looking query values replaced by `REDACTED`.
 pub(crate) fn url(url: &Url) -> String {
+    url_with(url, &[])
+}
+
+/// Like [`url`], also redacting the query parameters named in `extra` (see
+/// [`Authenticate::secret_query_params`](crate::Authenticate::secret_query_params)).
+pub(crate) fn url_with(url: &Url, extra: &[String]) -> String {
     let mut url = url.clone();
     if url.password().is_some() {
         let _ = url.set_password(Some(REDACTED));
     }
     if let Some(q) = url.query() {
-        let redacted = query(q);
+        let redacted = query_with(q, extra);
         url.set_query(Some(&redacted));
     }
     url.into()
@@ -90,6 +102,13 @@ mod tests {
         let u = Url::parse("https://user:hunter2@api.example.com/a?page=2&access_token=s3cr3t&API_KEY=k&q=a%20b").unwrap();
         let r = url(&u);
         assert_eq!(r, "https://user:REDACTED@api.example.com/a?page=2&access_token=REDACTED&API_KEY=REDACTED&q=a%20b");
+    }
+
+    #[test]
+    fn redacts_named_parameters_that_do_not_look_secret() {
+        let u = Url::parse("http://h/a?code=k1&page=2&code=k2").unwrap();
+        assert_eq!(url_with(&u, &["code".to_string()]), "http://h/a?code=REDACTED&page=2&code=REDACTED");
+        assert_eq!(url(&u), "http://h/a?code=k1&page=2&code=k2");
     }
 
     #[test]
