@@ -40,8 +40,9 @@ pub fn api(args: TokenStream, input: TokenStream) -> TokenStream {
             let trait_ = emit_trait(&api, &api.item);
             let stub = client::stub(&api);
             let imports = mark_imports_used(&api);
+            let stub_impl = stub_impl(&api);
             let errors = cx.into_compile_errors();
-            quote!(#errors #trait_ #stub #imports)
+            quote!(#errors #trait_ #stub #stub_impl #imports)
         }
         None => {
             let errors = cx.into_compile_errors();
@@ -92,4 +93,28 @@ pub fn misplaced_method_attribute(name: &str, input: TokenStream) -> TokenStream
     );
     let error = syn::Error::new(proc_macro2::Span::call_site(), message).to_compile_error();
     quote!(#error #input)
+}
+
+/// Beside errors: the trait implemented for the stub client with bodies that are never run,
+/// so that code calling the client (`client.user(1)`, `&client as &dyn Users`) adds no
+/// "no method named `user`" errors to the real ones. Skipped when the trait itself is
+/// malformed in a way an impl would repeat (generics, items other than methods).
+fn stub_impl(api: &Api) -> TokenStream {
+    let item = &api.item;
+    if !item.generics.params.is_empty() || item.items.iter().any(|i| !matches!(i, syn::TraitItem::Fn(_))) {
+        return TokenStream::new();
+    }
+    let krate = &api.krate;
+    let (trait_ident, client) = (&item.ident, &api.client);
+    let sigs = item.items.iter().filter_map(|i| match i {
+        syn::TraitItem::Fn(f) => Some(&f.sig),
+        _ => None,
+    });
+    quote! {
+        #[#krate::__private::async_trait]
+        #[allow(unused_variables, unreachable_code)]
+        impl #trait_ident for #client {
+            #( #sigs { ::core::unreachable!() } )*
+        }
+    }
 }
