@@ -80,6 +80,11 @@ impl<D: Decode> Decode for WithResponse<D> {
 /// Decodes JSON, reporting the path of the failing field (`items[3].id`), where it is, and a
 /// snippet of the body around it.
 pub(crate) fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    // Tracking the path costs on every field; only a failure needs it, so the common case
+    // decodes plainly and a failure is decoded again to find where it went wrong.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
