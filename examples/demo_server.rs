@@ -10,15 +10,9 @@ use restrait_examples::demo_server::DemoServer;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let addr: SocketAddr = std::env::var("RESTRAIT_DEMO_ADDR")
-        .as_deref()
-        .unwrap_or("127.0.0.1:3000")
-        .parse()?;
+    let addr: SocketAddr = std::env::var("RESTRAIT_DEMO_ADDR").as_deref().unwrap_or("127.0.0.1:3000").parse()?;
     let server = DemoServer::start_on(addr).await?;
-    println!(
-        "the demo bookshop API listens at {} (Ctrl-C stops it)",
-        server.base_url()
-    );
+    println!("the demo bookshop API listens at {} (Ctrl-C stops it)", server.base_url());
     std::future::pending::<()>().await;
     Ok(())
 }

@@ -62,32 +62,17 @@ fn price(cents: u32) -> String {
 async fn typed_calls(shop: &BookshopClient) -> Result<(), Failure> {
     section("1. Typed calls");
     let books = shop.list_books(None, None).await?;
-    println!(
-        "list_books(None, None) -> Vec<Book> with {} books:",
-        books.len()
-    );
+    println!("list_books(None, None) -> Vec<Book> with {} books:", books.len());
     for b in &books {
-        println!(
-            "  #{:<2} {:<32} {:<44} {} {:>7}",
-            b.id,
-            b.title,
-            b.author,
-            b.year,
-            price(b.price_cents)
-        );
+        println!("  #{:<2} {:<32} {:<44} {} {:>7}", b.id, b.title, b.author, b.year, price(b.price_cents));
     }
 
     let by_author = shop.list_books(Some("gjengset"), Some(5)).await?;
     let titles: Vec<&str> = by_author.iter().map(|b| b.title.as_str()).collect();
-    println!(
-        "list_books(Some(\"gjengset\"), Some(5)) -> {titles:?}   (query: ?author=gjengset&limit=5)"
-    );
+    println!("list_books(Some(\"gjengset\"), Some(5)) -> {titles:?}   (query: ?author=gjengset&limit=5)");
 
     let book = shop.book(2).await?;
-    println!(
-        "book(2) -> {:?} by {}, tags {:?}",
-        book.title, book.author, book.tags
-    );
+    println!("book(2) -> {:?} by {}, tags {:?}", book.title, book.author, book.tags);
     Ok(())
 }
 
@@ -102,32 +87,19 @@ async fn create_update_delete(shop: &BookshopClient) -> Result<(), Failure> {
         tags: &["rust", "games"],
     };
     let (status, headers, book) = shop.create_book(&new).await?.into_parts();
-    let location = headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-");
+    let location = headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("-");
     println!(
         "create_book(&NewBook {{ title: {:?}, .. }}) -> {status}, Location: {location}, id {}",
         book.title, book.id
     );
 
-    let cheaper = NewBook {
-        price_cents: 2995,
-        ..new
-    };
+    let cheaper = NewBook { price_cents: 2995, ..new };
     let updated = shop.update_book(book.id, &cheaper).await?;
-    println!(
-        "update_book({}, ..) -> price now {}",
-        updated.id,
-        price(updated.price_cents)
-    );
+    println!("update_book({}, ..) -> price now {}", updated.id, price(updated.price_cents));
 
     shop.delete_book(book.id).await?;
     let gone = shop.book(book.id).await.map(|_| ()).map_err(|e| e.kind());
-    println!(
-        "delete_book({}) -> Ok(()); book({}) afterwards -> {gone:?}",
-        book.id, book.id
-    );
+    println!("delete_book({}) -> Ok(()); book({}) afterwards -> {gone:?}", book.id, book.id);
     Ok(())
 }
 
@@ -136,16 +108,9 @@ async fn create_update_delete(shop: &BookshopClient) -> Result<(), Failure> {
 async fn headers_and_responses(shop: &BookshopClient) -> Result<(), Failure> {
     section("3. Headers");
     let echo = shop.echo_headers(Some("req-42")).await?;
-    println!(
-        "echo_headers(Some(\"req-42\")) -> {} ; the server received:",
-        echo.status()
-    );
+    println!("echo_headers(Some(\"req-42\")) -> {} ; the server received:", echo.status());
     for name in ["accept", "x-client-example", "x-request-id", "user-agent"] {
-        let value = echo
-            .body()
-            .headers
-            .get(name)
-            .map_or("(none)", String::as_str);
+        let value = echo.body().headers.get(name).map_or("(none)", String::as_str);
         println!("  {name:<17} {value}");
     }
     Ok(())
@@ -155,18 +120,12 @@ async fn headers_and_responses(shop: &BookshopClient) -> Result<(), Failure> {
 /// into `#[api(error = ApiError)]`.
 async fn status_errors(shop: &BookshopClient) -> Result<(), Failure> {
     section("4. Errors: the server said no");
-    let err = shop
-        .book(999)
-        .await
-        .expect_err("the demo API has no book 999");
+    let err = shop.book(999).await.expect_err("the demo API has no book 999");
     println!("book(999):");
     println!("  kind()      = {:?}", err.kind());
     println!("  status()    = {:?}", err.status());
     if let Some(api) = err.api_error::<ApiError>() {
-        println!(
-            "  api_error() = ApiError {{ code: {:?}, message: {:?} }}",
-            api.code, api.message
-        );
+        println!("  api_error() = ApiError {{ code: {:?}, message: {:?} }}", api.code, api.message);
     }
     println!("  retryable?  = {}", err.is_retryable());
     println!("  Display     = {err}");
@@ -174,33 +133,17 @@ async fn status_errors(shop: &BookshopClient) -> Result<(), Failure> {
         println!("  -> a program can match ErrorKind::NotFound and, say, offer to create the book");
     }
 
-    let invalid = NewBook {
-        title: "",
-        author: "Nobody",
-        year: 2024,
-        price_cents: 0,
-        tags: &[],
-    };
-    let err = shop
-        .create_book(&invalid)
-        .await
-        .expect_err("the demo API rejects an empty title");
+    let invalid = NewBook { title: "", author: "Nobody", year: 2024, price_cents: 0, tags: &[] };
+    let err = shop.create_book(&invalid).await.expect_err("the demo API rejects an empty title");
     let code = err.api_error::<ApiError>().map_or("-", |e| e.code.as_str());
-    println!(
-        "create_book(title: \"\") -> kind {:?}, status {:?}, code {code:?}",
-        err.kind(),
-        err.status()
-    );
+    println!("create_book(title: \"\") -> kind {:?}, status {:?}, code {code:?}", err.kind(), err.status());
     Ok(())
 }
 
 /// A 2xx body that does not match the declared type names the failing field.
 async fn decode_errors(shop: &BookshopClient) -> Result<(), Failure> {
     section("5. Errors: the body does not match the type");
-    let err = shop
-        .bestsellers()
-        .await
-        .expect_err("the demo API sends a price as a string");
+    let err = shop.bestsellers().await.expect_err("the demo API sends a price as a string");
     println!("bestsellers():");
     println!("  kind()      = {:?}", err.kind());
     if let Some(d) = err.decode_details() {
@@ -216,10 +159,7 @@ async fn decode_errors(shop: &BookshopClient) -> Result<(), Failure> {
 async fn timeouts(shop: &BookshopClient) -> Result<(), Failure> {
     section("6. Timeouts");
     let started = Instant::now();
-    let err = shop
-        .slow(2_000)
-        .await
-        .expect_err("the server answers after the 300 ms deadline");
+    let err = shop.slow(2_000).await.expect_err("the server answers after the 300 ms deadline");
     println!(
         "slow(2000) with #[timeout(\"300ms\")] -> kind {:?} after {} ms",
         err.kind(),
@@ -258,7 +198,15 @@ async fn retries(shop: &BookshopClient) -> Result<(), Failure> {
         err.is_retryable()
     );
     println!("  Display = {err}");
-    let book = shop.create_book_once(&NewBook { title: "Rust Atomics and Locks", author: "Mara Bos", year: 2023, price_cents: 4499, tags: &["rust"] }).await?;
+    let book = shop
+        .create_book_once(&NewBook {
+            title: "Rust Atomics and Locks",
+            author: "Mara Bos",
+            year: 2023,
+            price_cents: 4499,
+            tags: &["rust"],
+        })
+        .await?;
     println!("create_book_once(..) -> id {}: a POST with #[idempotency_key], so it may be retried", book.id);
     Ok(())
 }
@@ -288,7 +236,12 @@ async fn rate_limits(shop: &BookshopClient) -> Result<(), Failure> {
 async fn pagination(shop: &BookshopClient) -> Result<(), Failure> {
     section("9. Pagination");
     let all = shop.catalog(Some(100)).try_collect().await?;
-    println!("catalog(per_page = 100) [link] -> {} items, first {:?}, last {:?}", all.len(), all[0].title, all[all.len() - 1].title);
+    println!(
+        "catalog(per_page = 100) [link] -> {} items, first {:?}, last {:?}",
+        all.len(),
+        all[0].title,
+        all[all.len() - 1].title
+    );
 
     let mut feed = shop.catalog_feed(Some(100)).pages();
     let mut sizes = Vec::new();
@@ -306,16 +259,9 @@ async fn pagination(shop: &BookshopClient) -> Result<(), Failure> {
 /// `BookshopClient::OPERATIONS`: static metadata of every method.
 fn operations() {
     section("10. BookshopClient::OPERATIONS");
-    println!(
-        "  {:<14} {:<7} {:<16} {:<10} {:<7} params",
-        "name", "method", "path", "idempotent", "confirm"
-    );
+    println!("  {:<14} {:<7} {:<16} {:<10} {:<7} params", "name", "method", "path", "idempotent", "confirm");
     for op in BookshopClient::OPERATIONS {
-        let params: Vec<String> = op
-            .params
-            .iter()
-            .map(|p| format!("{}: {:?}", p.name, p.location))
-            .collect();
+        let params: Vec<String> = op.params.iter().map(|p| format!("{}: {:?}", p.name, p.location)).collect();
         println!(
             "  {:<14} {:<7} {:<16} {:<10} {:<7} {}",
             op.name,

@@ -45,7 +45,11 @@ fn calls(c: &mut Criterion) {
     let base = start_server();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let generated = BenchClient::builder().base_url(&base).build().unwrap();
-    let limited = BenchClient::builder().base_url(&base).rate_limit(RateLimit::per_second(1_000_000).burst(1_000_000)).build().unwrap();
+    let limited = BenchClient::builder()
+        .base_url(&base)
+        .rate_limit(RateLimit::per_second(1_000_000).burst(1_000_000))
+        .build()
+        .unwrap();
     let bare = reqwest::Client::builder().build().unwrap();
     let url = format!("{base}/users/octocat");
 
@@ -59,7 +63,9 @@ fn calls(c: &mut Criterion) {
             serde_json::from_slice::<User>(&body).unwrap()
         })
     });
-    group.bench_function("restrait_generated", |b| b.to_async(&rt).iter(|| async { generated.user("octocat").await.unwrap() }));
+    group.bench_function("restrait_generated", |b| {
+        b.to_async(&rt).iter(|| async { generated.user("octocat").await.unwrap() })
+    });
     group.bench_function("restrait_generated_with_rate_limit", |b| {
         b.to_async(&rt).iter(|| async { limited.user("octocat").await.unwrap() })
     });

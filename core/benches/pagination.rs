@@ -68,7 +68,11 @@ fn start_server() -> String {
 /// Resident memory of this process now, in KiB (Linux).
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok()).unwrap_or(0)
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Streams `total` items, returning the count and the highest resident memory seen.
@@ -113,7 +117,8 @@ fn streaming(c: &mut Criterion) {
     let consume = |prefetch: bool| {
         let client = client.clone();
         async move {
-            let mut pages = if prefetch { client.items_prefetched(20_000, 10) } else { client.items(20_000, 10) }.pages();
+            let mut pages =
+                if prefetch { client.items_prefetched(20_000, 10) } else { client.items(20_000, 10) }.pages();
             while let Some(_page) = pages.try_next().await.unwrap() {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }

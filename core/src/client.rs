@@ -191,7 +191,9 @@ impl<C: FromClient> ClientBuilder<C> {
                 this
             }
             (Err(_), _) => self.fail(Error::request(format!("`{name}` is not a valid header name"))),
-            (_, Err(_)) => self.fail(Error::request(format!("the value of header `{name}` is not valid (it must be one line of visible text)"))),
+            (_, Err(_)) => self.fail(Error::request(format!(
+                "the value of header `{name}` is not valid (it must be one line of visible text)"
+            ))),
         }
     }
 
@@ -330,7 +332,8 @@ impl<C: FromClient> ClientBuilder<C> {
             Some(auth) => {
                 auth.validate().map_err(|e| {
                     let why = crate::auth::chain(&*e);
-                    Error::new(ErrorKind::Auth).with_message(format!("the authentication is not configured correctly: {why}"))
+                    Error::new(ErrorKind::Auth)
+                        .with_message(format!("the authentication is not configured correctly: {why}"))
                 })?;
                 auth.secret_query_params()
             }
@@ -342,7 +345,8 @@ impl<C: FromClient> ClientBuilder<C> {
         let brought = self.http.is_some();
         let user_agent = self.user_agent.or_else(|| (!brought).then(|| DEFAULT_USER_AGENT.to_string()));
         if let Some(ua) = user_agent {
-            let value = HeaderValue::try_from(ua).map_err(|_| Error::request("the user agent is not a valid header value"))?;
+            let value =
+                HeaderValue::try_from(ua).map_err(|_| Error::request("the user agent is not a valid header value"))?;
             headers.insert(USER_AGENT, value);
         }
         let http = match self.http {

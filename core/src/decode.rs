@@ -54,7 +54,10 @@ impl Decode for Text {
     #[allow(private_interfaces)]
     fn decode(response: RawResponse) -> Result<String> {
         String::from_utf8(response.body.into()).map_err(|e| {
-            Error::new(ErrorKind::Decode).with_message(format!("the body is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+            Error::new(ErrorKind::Decode).with_message(format!(
+                "the body is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ))
         })
     }
 }
@@ -111,7 +114,8 @@ fn decode_error<T>(body: &[u8], path: String, inner: serde_json::Error) -> Error
 /// About 60 characters of the body around 1-based `line`/`column`, on one line.
 fn snippet(body: &[u8], line: usize, column: usize) -> String {
     let text = String::from_utf8_lossy(body);
-    let offset = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>() + column.saturating_sub(1);
+    let offset =
+        text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>() + column.saturating_sub(1);
     let offset = offset.min(text.len());
     let start = text[..offset].char_indices().rev().nth(29).map_or(0, |(i, _)| i);
     let end = text[offset..].char_indices().nth(30).map_or(text.len(), |(i, _)| offset + i);
@@ -147,7 +151,9 @@ pub(crate) fn short_type_name(full: &'static str) -> &'static str {
 }
 
 /// Decodes an error body into the API's declared error type.
-pub fn decode_api_error<E: DeserializeOwned + Send + Sync + 'static>(body: &[u8]) -> Option<Box<dyn std::any::Any + Send + Sync>> {
+pub fn decode_api_error<E: DeserializeOwned + Send + Sync + 'static>(
+    body: &[u8],
+) -> Option<Box<dyn std::any::Any + Send + Sync>> {
     serde_json::from_slice::<E>(body).ok().map(|e| Box::new(e) as _)
 }
 

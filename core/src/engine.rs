@@ -46,7 +46,11 @@ pub(crate) fn prepare(call: Call<'_>) -> Result<Prepared> {
 /// Sends `request` through the engine's attempts (limits, retries, deadlines) inside the call's
 /// tracing span. Returns the final response or error (errors not yet annotated) and the number
 /// of requests sent.
-pub(crate) async fn execute(client: &ClientInner, endpoint: &'static Endpoint, request: &Prepared) -> (Result<RawResponse>, u32) {
+pub(crate) async fn execute(
+    client: &ClientInner,
+    endpoint: &'static Endpoint,
+    request: &Prepared,
+) -> (Result<RawResponse>, u32) {
     let started = Instant::now();
     let span = trace::call_span(endpoint);
     let mut attempts = Attempts::new(client, endpoint, started);
@@ -80,7 +84,15 @@ impl<'a> Attempts<'a> {
             Some(spec) => client.retry.with_spec(spec),
             None => client.retry,
         };
-        Attempts { client, endpoint, policy, deadlines: Deadlines::new(client, endpoint, started), sent: 0, last_cost: None, replays: 0 }
+        Attempts {
+            client,
+            endpoint,
+            policy,
+            deadlines: Deadlines::new(client, endpoint, started),
+            sent: 0,
+            last_cost: None,
+            replays: 0,
+        }
     }
 
     async fn run(&mut self, request: &Prepared) -> Result<RawResponse> {
@@ -148,7 +160,9 @@ impl<'a> Attempts<'a> {
     /// Whether a 401 answered to credentials should be sent again: the authenticator says it
     /// renewed them.
     async fn should_replay(&self, outcome: &Result<RawResponse>, last: &auth::Outgoing) -> bool {
-        let (Ok(response), Some(auth), Some(sent)) = (outcome, &self.client.auth, &last.credentialed) else { return false };
+        let (Ok(response), Some(auth), Some(sent)) = (outcome, &self.client.auth, &last.credentialed) else {
+            return false;
+        };
         if response.status != http::StatusCode::UNAUTHORIZED {
             return false;
         }
@@ -226,7 +240,13 @@ pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
 }
 
 /// Names the call in the error: operation, method, redacted URL, attempts.
-pub(crate) fn annotate(error: Error, endpoint: &Endpoint, request: Option<&Prepared>, template_url: Option<String>, attempts: u32) -> Error {
+pub(crate) fn annotate(
+    error: Error,
+    endpoint: &Endpoint,
+    request: Option<&Prepared>,
+    template_url: Option<String>,
+    attempts: u32,
+) -> Error {
     if error.has_call() {
         return error;
     }

@@ -376,9 +376,18 @@ impl fmt::Display for Error {
                 };
                 if after.is_zero() {
                     // A brought reqwest client's own timeout, whose length restrait does not know.
-                    write!(f, " timed out: the HTTP client's own timeout ran out after {attempts} attempt{}", plural(attempts))?;
+                    write!(
+                        f,
+                        " timed out: the HTTP client's own timeout ran out after {attempts} attempt{}",
+                        plural(attempts)
+                    )?;
                 } else {
-                    write!(f, " timed out: {which} of {} ran out after {attempts} attempt{}", human(after), plural(attempts))?;
+                    write!(
+                        f,
+                        " timed out: {which} of {} ran out after {attempts} attempt{}",
+                        human(after),
+                        plural(attempts)
+                    )?;
                 }
                 f.write_str("; check that the server answers, or raise the timeout")
             }

@@ -118,15 +118,15 @@ pub mod __private;
 
 pub use async_trait::async_trait;
 pub use auth::{Auth, Authenticate};
-pub use redirect::{Redirects, DEFAULT_MAX_REDIRECTS};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind};
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
 pub use paginate::{Page, Pages, Paginated};
 pub use rate_limit::{InMemoryStore, Quota, RateLimit, RateLimitStore};
-pub use retry::{Jitter, RetryBudget, RetryPolicy};
+pub use redirect::{Redirects, DEFAULT_MAX_REDIRECTS};
 pub use response::Response;
 pub use restrait_macros::{api, delete, get, head, options, patch, post, put};
+pub use retry::{Jitter, RetryBudget, RetryPolicy};
 
 /// The `bytes` crate, for `Result<Bytes>` and raw bodies.
 pub use bytes;

@@ -7,8 +7,22 @@ pub(crate) const REDACTED: &str = "REDACTED";
 
 /// Words of a parameter name that mark its value as a secret.
 const SECRET_WORDS: &[&str] = &[
-    "token", "key", "apikey", "secret", "password", "passwd", "pwd", "signature", "sig", "auth", "authorization",
-    "credential", "credentials", "session", "sessionid", "jwt",
+    "token",
+    "key",
+    "apikey",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "signature",
+    "sig",
+    "auth",
+    "authorization",
+    "credential",
+    "credentials",
+    "session",
+    "sessionid",
+    "jwt",
 ];
 /// Endings of a one-word name that mark it too (`accesstoken`, `clientsecret`).
 const SECRET_ENDINGS: &[&str] = &["token", "secret", "password", "apikey", "signature"];
@@ -99,7 +113,8 @@ mod tests {
 
     #[test]
     fn redacts_secret_query_values_and_passwords() {
-        let u = Url::parse("https://user:hunter2@api.example.com/a?page=2&access_token=s3cr3t&API_KEY=k&q=a%20b").unwrap();
+        let u =
+            Url::parse("https://user:hunter2@api.example.com/a?page=2&access_token=s3cr3t&API_KEY=k&q=a%20b").unwrap();
         let r = url(&u);
         assert_eq!(r, "https://user:REDACTED@api.example.com/a?page=2&access_token=REDACTED&API_KEY=REDACTED&q=a%20b");
     }
@@ -119,7 +134,21 @@ mod tests {
 
     #[test]
     fn secret_names_are_matched_by_word() {
-        for secret in ["token", "access_token", "apiKey", "api-key", "apikey", "X-Amz-Signature", "sig", "client_secret", "password", "auth", "accesstoken", "sessionId", "key"] {
+        for secret in [
+            "token",
+            "access_token",
+            "apiKey",
+            "api-key",
+            "apikey",
+            "X-Amz-Signature",
+            "sig",
+            "client_secret",
+            "password",
+            "auth",
+            "accesstoken",
+            "sessionId",
+            "key",
+        ] {
             assert!(is_secret_name(secret), "{secret} should be redacted");
         }
         for plain in ["author", "keyword", "design", "assignee", "page", "monkey_count", "state", "sort"] {

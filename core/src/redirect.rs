@@ -29,7 +29,10 @@
 
 use std::fmt;
 
-use http::header::{HeaderMap, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_LOCATION, CONTENT_TYPE, COOKIE, LOCATION, PROXY_AUTHORIZATION};
+use http::header::{
+    HeaderMap, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_LOCATION, CONTENT_TYPE, COOKIE, LOCATION,
+    PROXY_AUTHORIZATION,
+};
 use http::{Method, StatusCode};
 use url::{Origin, Url};
 
@@ -125,7 +128,9 @@ impl Redirects {
             match Url::parse(origin) {
                 Ok(url) if matches!(url.scheme(), "http" | "https") => list.push(url.origin()),
                 _ => {
-                    error.get_or_insert_with(|| format!("`{origin}` is not an http(s) origin like `https://cdn.example.com`"));
+                    error.get_or_insert_with(|| {
+                        format!("`{origin}` is not an http(s) origin like `https://cdn.example.com`")
+                    });
                 }
             }
         }
@@ -159,7 +164,9 @@ impl fmt::Debug for Redirects {
             Policy::None => "none".to_string(),
             Policy::SameOrigin => "same_origin".to_string(),
             Policy::AnyOrigin => "any_origin".to_string(),
-            Policy::Origins(list) => format!("same_origin + {:?}", list.iter().map(Origin::ascii_serialization).collect::<Vec<_>>()),
+            Policy::Origins(list) => {
+                format!("same_origin + {:?}", list.iter().map(Origin::ascii_serialization).collect::<Vec<_>>())
+            }
         };
         f.debug_struct("Redirects").field("policy", &policy).field("max_redirects", &self.max).finish()
     }
@@ -177,7 +184,11 @@ enum Next {
 
 /// Sends `first` and follows the redirects the client's policy allows, within `deadline`.
 /// Returns the final outcome and the last request sent (for a 401's `on_unauthorized`).
-pub(crate) async fn exchange(client: &ClientInner, first: Outgoing, deadline: AttemptDeadline) -> (Result<RawResponse>, Outgoing) {
+pub(crate) async fn exchange(
+    client: &ClientInner,
+    first: Outgoing,
+    deadline: AttemptDeadline,
+) -> (Result<RawResponse>, Outgoing) {
     let mut current = first;
     let mut hops = 0;
     loop {
@@ -189,7 +200,8 @@ pub(crate) async fn exchange(client: &ClientInner, first: Outgoing, deadline: At
             Next::Done => return (Ok(response), current),
             Next::Refuse(why) => {
                 let RawResponse { status, headers, body } = response;
-                let error = Error::new(ErrorKind::Redirect).with_response(status, headers, body, None, None).with_message(why);
+                let error =
+                    Error::new(ErrorKind::Redirect).with_response(status, headers, body, None, None).with_message(why);
                 return (Err(error), current);
             }
             Next::Follow(next) => *next,
@@ -206,7 +218,9 @@ pub(crate) async fn exchange(client: &ClientInner, first: Outgoing, deadline: At
         match tokio::time::timeout_at(deadline.at, auth::apply(client, next)).await {
             Ok(Ok(outgoing)) => current = outgoing,
             Ok(Err(e)) => return (Err(e), current),
-            Err(_) => return (Err(Error::new(ErrorKind::Timeout).with_timeout(deadline.kind, deadline.length)), current),
+            Err(_) => {
+                return (Err(Error::new(ErrorKind::Timeout).with_timeout(deadline.kind, deadline.length)), current)
+            }
         }
     }
 }
@@ -245,7 +259,10 @@ fn decide(client: &ClientInner, current: &Prepared, response: &RawResponse, hops
         return refuse(Some(&target), "it would downgrade the connection from https to http");
     }
     if hops >= policy.max {
-        return refuse(Some(&target), &format!("the client follows at most {} redirects (ClientBuilder::redirects)", policy.max));
+        return refuse(
+            Some(&target),
+            &format!("the client follows at most {} redirects (ClientBuilder::redirects)", policy.max),
+        );
     }
     let origin = target.origin();
     let allowed = origin == client.origin

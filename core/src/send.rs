@@ -26,7 +26,11 @@ pub(crate) struct AttemptDeadline {
 }
 
 /// Sends one attempt and reads the whole response before `deadline`.
-pub(crate) async fn attempt(client: &ClientInner, request: &Prepared, deadline: AttemptDeadline) -> Result<RawResponse, Error> {
+pub(crate) async fn attempt(
+    client: &ClientInner,
+    request: &Prepared,
+    deadline: AttemptDeadline,
+) -> Result<RawResponse, Error> {
     let mut req = reqwest::Request::new(request.method.clone(), request.url.clone());
     *req.headers_mut() = request.headers.clone();
     if let Some(body) = &request.body {

@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use restrait::{Paginated, api, delete, get, post, put, Response, Result};
+use restrait::{api, delete, get, post, put, Paginated, Response, Result};
 use serde::{Deserialize, Serialize};
 
 /// A book of the shop.
@@ -110,11 +110,7 @@ pub trait Bookshop {
     /// List the books, optionally only those whose author contains `author`
     /// (case-insensitive), at most `limit` of them.
     #[get("/books")]
-    async fn list_books(
-        &self,
-        #[query] author: Option<&str>,
-        #[query] limit: Option<u32>,
-    ) -> Result<Vec<Book>>;
+    async fn list_books(&self, #[query] author: Option<&str>, #[query] limit: Option<u32>) -> Result<Vec<Book>>;
 
     /// Get one book.
     #[get("/books/<id>")]
@@ -141,10 +137,7 @@ pub trait Bookshop {
     /// client's defaults.
     #[get("/echo/headers")]
     #[header("X-Client-Example: quickstart")]
-    async fn echo_headers(
-        &self,
-        #[header("X-Request-Id")] request_id: Option<&str>,
-    ) -> Result<Response<HeaderEcho>>;
+    async fn echo_headers(&self, #[header("X-Request-Id")] request_id: Option<&str>) -> Result<Response<HeaderEcho>>;
 
     /// Answers after `ms` milliseconds; gives up after 300 ms.
     #[get("/slow")]

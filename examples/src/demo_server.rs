@@ -75,22 +75,16 @@ impl DemoServer {
         let base_url = format!("http://{}", listener.local_addr()?);
         let shared = Arc::new(Shared::new());
         let (stop, stopped) = oneshot::channel::<()>();
-        let serve =
-            axum::serve(listener, router(shared.clone())).with_graceful_shutdown(async move {
-                // A dropped sender stops the server too.
-                let _ = stopped.await;
-            });
+        let serve = axum::serve(listener, router(shared.clone())).with_graceful_shutdown(async move {
+            // A dropped sender stops the server too.
+            let _ = stopped.await;
+        });
         let task = tokio::spawn(async move {
             if let Err(e) = serve.into_future().await {
                 eprintln!("demo server stopped with an error: {e}");
             }
         });
-        Ok(DemoServer {
-            base_url,
-            shared,
-            stop: Some(stop),
-            task: Some(task),
-        })
+        Ok(DemoServer { base_url, shared, stop: Some(stop), task: Some(task) })
     }
 
     /// The base URL of the API, like `http://127.0.0.1:49152` (no trailing slash).
@@ -134,9 +128,7 @@ impl Drop for DemoServer {
 
 impl std::fmt::Debug for DemoServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DemoServer")
-            .field("base_url", &self.base_url)
-            .finish_non_exhaustive()
+        f.debug_struct("DemoServer").field("base_url", &self.base_url).finish_non_exhaustive()
     }
 }
 
@@ -147,16 +139,12 @@ struct Shared {
 
 impl Shared {
     fn new() -> Self {
-        Shared {
-            state: Mutex::new(DemoState::new()),
-        }
+        Shared { state: Mutex::new(DemoState::new()) }
     }
 
     /// The state; a panic in a handler does not poison it for good.
     fn lock(&self) -> MutexGuard<'_, DemoState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn reset(&self) {
@@ -178,68 +166,22 @@ struct DemoState {
 impl DemoState {
     fn new() -> Self {
         let seed = [
-            (
-                "The Rust Programming Language",
-                "Steve Klabnik, Carol Nichols",
-                2023,
-                3995,
-                &["rust", "beginner"][..],
-            ),
-            (
-                "Rust for Rustaceans",
-                "Jon Gjengset",
-                2021,
-                3999,
-                &["rust", "advanced"][..],
-            ),
-            (
-                "Zero To Production In Rust",
-                "Luca Palmieri",
-                2022,
-                4900,
-                &["rust", "web"][..],
-            ),
-            (
-                "Programming Rust",
-                "Jim Blandy, Jason Orendorff, Leonora Tindall",
-                2021,
-                5999,
-                &["rust", "systems"][..],
-            ),
-            (
-                "The Pragmatic Programmer",
-                "David Thomas, Andrew Hunt",
-                2019,
-                4499,
-                &["craft"][..],
-            ),
+            ("The Rust Programming Language", "Steve Klabnik, Carol Nichols", 2023, 3995, &["rust", "beginner"][..]),
+            ("Rust for Rustaceans", "Jon Gjengset", 2021, 3999, &["rust", "advanced"][..]),
+            ("Zero To Production In Rust", "Luca Palmieri", 2022, 4900, &["rust", "web"][..]),
+            ("Programming Rust", "Jim Blandy, Jason Orendorff, Leonora Tindall", 2021, 5999, &["rust", "systems"][..]),
+            ("The Pragmatic Programmer", "David Thomas, Andrew Hunt", 2019, 4499, &["craft"][..]),
         ];
         let books: BTreeMap<u64, BookRecord> = seed
             .iter()
             .zip(1..)
             .map(|(&(title, author, year, price_cents, tags), id)| {
                 let tags = tags.iter().map(|t| t.to_string()).collect();
-                (
-                    id,
-                    BookRecord {
-                        id,
-                        title: title.into(),
-                        author: author.into(),
-                        year,
-                        price_cents,
-                        tags,
-                    },
-                )
+                (id, BookRecord { id, title: title.into(), author: author.into(), year, price_cents, tags })
             })
             .collect();
         let next_id = books.len() as u64 + 1;
-        DemoState {
-            books,
-            next_id,
-            flaky: HashMap::new(),
-            limited: HashMap::new(),
-            hits: HashMap::new(),
-        }
+        DemoState { books, next_id, flaky: HashMap::new(), limited: HashMap::new(), hits: HashMap::new() }
     }
 }
 
@@ -268,10 +210,7 @@ struct BookInput {
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/books", get(list_books).post(create_book))
-        .route(
-            "/books/{id}",
-            get(get_book).put(update_book).delete(delete_book),
-        )
+        .route("/books/{id}", get(get_book).put(update_book).delete(delete_book))
         .route("/bestsellers", get(bestsellers))
         .route("/echo/headers", get(echo_headers))
         .route("/slow", get(slow))
@@ -280,41 +219,22 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/catalog", get(catalog_pages))
         .route("/catalog/feed", get(catalog_feed))
         .route("/__demo/reset", post(reset))
-        .layer(middleware::from_fn_with_state(
-            shared.clone(),
-            count_requests,
-        ))
+        .layer(middleware::from_fn_with_state(shared.clone(), count_requests))
         .with_state(shared)
 }
 
-async fn count_requests(
-    State(shared): State<Arc<Shared>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    *shared
-        .lock()
-        .hits
-        .entry(request.uri().path().to_string())
-        .or_default() += 1;
+async fn count_requests(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    *shared.lock().hits.entry(request.uri().path().to_string()).or_default() += 1;
     next.run(request).await
 }
 
 /// The API's error body: `{"message": "...", "code": "..."}`.
 fn api_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(json!({ "message": message.into(), "code": code })),
-    )
-        .into_response()
+    (status, Json(json!({ "message": message.into(), "code": code }))).into_response()
 }
 
 fn book_not_found(id: &str) -> Response {
-    api_error(
-        StatusCode::NOT_FOUND,
-        "book_not_found",
-        format!("no book has id {id}"),
-    )
+    api_error(StatusCode::NOT_FOUND, "book_not_found", format!("no book has id {id}"))
 }
 
 /// The `id` of `/books/{id}`; anything that is not a known id is a 404 with a JSON body
@@ -326,13 +246,8 @@ fn parse_id(id: &str) -> Option<u64> {
 /// The 422 answer to a book without a title or an author, if `input` is one.
 fn rejection(input: &BookInput) -> Option<Response> {
     let incomplete = input.title.trim().is_empty() || input.author.trim().is_empty();
-    incomplete.then(|| {
-        api_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_book",
-            "a book needs a title and an author",
-        )
-    })
+    incomplete
+        .then(|| api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_book", "a book needs a title and an author"))
 }
 
 #[derive(Deserialize)]
@@ -341,20 +256,13 @@ struct ListBooks {
     limit: Option<usize>,
 }
 
-async fn list_books(
-    State(shared): State<Arc<Shared>>,
-    Query(q): Query<ListBooks>,
-) -> Json<Vec<BookRecord>> {
+async fn list_books(State(shared): State<Arc<Shared>>, Query(q): Query<ListBooks>) -> Json<Vec<BookRecord>> {
     let state = shared.lock();
     let author = q.author.map(|a| a.to_lowercase());
     let books = state
         .books
         .values()
-        .filter(|b| {
-            author
-                .as_ref()
-                .is_none_or(|a| b.author.to_lowercase().contains(a))
-        })
+        .filter(|b| author.as_ref().is_none_or(|a| b.author.to_lowercase().contains(a)))
         .take(q.limit.unwrap_or(usize::MAX))
         .cloned()
         .collect();
@@ -384,8 +292,7 @@ async fn create_book(State(shared): State<Arc<Shared>>, Json(input): Json<BookIn
         tags: input.tags,
     };
     state.books.insert(id, book.clone());
-    let location = HeaderValue::try_from(format!("/books/{id}"))
-        .expect("a path of digits is a valid header value");
+    let location = HeaderValue::try_from(format!("/books/{id}")).expect("a path of digits is a valid header value");
     (StatusCode::CREATED, [(LOCATION, location)], Json(book)).into_response()
 }
 
@@ -464,10 +371,7 @@ async fn flaky(State(shared): State<Arc<Shared>>, Query(q): Query<Failing>) -> R
     let failures = q.failures.unwrap_or(2);
     let attempt = {
         let mut state = shared.lock();
-        let seen = state
-            .flaky
-            .entry(q.key.unwrap_or_else(|| "default".into()))
-            .or_default();
+        let seen = state.flaky.entry(q.key.unwrap_or_else(|| "default".into())).or_default();
         *seen += 1;
         *seen
     };
@@ -478,27 +382,20 @@ async fn flaky(State(shared): State<Arc<Shared>>, Query(q): Query<Failing>) -> R
             format!("request {attempt} of {failures} that fail on purpose; try again"),
         );
     }
-    Json(json!({ "attempt": attempt, "message": format!("succeeded on request {attempt}") }))
-        .into_response()
+    Json(json!({ "attempt": attempt, "message": format!("succeeded on request {attempt}") })).into_response()
 }
 
 async fn limited(State(shared): State<Arc<Shared>>, Query(q): Query<Failing>) -> Response {
     let failures = q.failures.unwrap_or(1);
     let attempt = {
         let mut state = shared.lock();
-        let seen = state
-            .limited
-            .entry(q.key.unwrap_or_else(|| "default".into()))
-            .or_default();
+        let seen = state.limited.entry(q.key.unwrap_or_else(|| "default".into())).or_default();
         *seen += 1;
         *seen
     };
     if attempt <= failures {
-        let mut response = api_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "slow down: at most 10 requests a second",
-        );
+        let mut response =
+            api_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "slow down: at most 10 requests a second");
         let headers = response.headers_mut();
         headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
         headers.insert("ratelimit-limit", HeaderValue::from_static("10"));
@@ -506,8 +403,7 @@ async fn limited(State(shared): State<Arc<Shared>>, Query(q): Query<Failing>) ->
         headers.insert("ratelimit-reset", HeaderValue::from_static("1"));
         return response;
     }
-    Json(json!({ "attempt": attempt, "message": format!("succeeded on request {attempt}") }))
-        .into_response()
+    Json(json!({ "attempt": attempt, "message": format!("succeeded on request {attempt}") })).into_response()
 }
 
 /// Item `n` (1-based) of the catalog.
@@ -532,14 +428,8 @@ async fn catalog_pages(headers: HeaderMap, Query(q): Query<Pages>) -> Response {
     out.insert("x-total-count", HeaderValue::from(CATALOG_LEN));
     if last < CATALOG_LEN {
         // An absolute URL, as GitHub sends, built from the Host the client used.
-        let host = headers
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1");
-        let next = format!(
-            "<http://{host}/catalog?page={}&per_page={per_page}>; rel=\"next\"",
-            page + 1
-        );
+        let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+        let next = format!("<http://{host}/catalog?page={}&per_page={per_page}>; rel=\"next\"", page + 1);
         if let Ok(value) = HeaderValue::try_from(next) {
             out.insert(LINK, value);
         }
@@ -582,7 +472,8 @@ async fn catalog_feed(Query(q): Query<Feed>) -> Response {
     let data: Vec<Value> = (offset.saturating_add(1)..=end).map(catalog_item).collect();
     let has_more = end < CATALOG_LEN;
     let next_cursor = has_more.then(|| encode_cursor(end));
-    Json(json!({ "data": data, "next_cursor": next_cursor, "has_more": has_more, "total": CATALOG_LEN })).into_response()
+    Json(json!({ "data": data, "next_cursor": next_cursor, "has_more": has_more, "total": CATALOG_LEN }))
+        .into_response()
 }
 
 async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
@@ -607,12 +498,7 @@ mod tests {
         let (a, b) = (DemoState::new(), DemoState::new());
         assert_eq!(a.books.len(), 5);
         assert_eq!(a.next_id, 6);
-        let titles = |s: &DemoState| {
-            s.books
-                .values()
-                .map(|b| b.title.clone())
-                .collect::<Vec<_>>()
-        };
+        let titles = |s: &DemoState| s.books.values().map(|b| b.title.clone()).collect::<Vec<_>>();
         assert_eq!(titles(&a), titles(&b));
     }
 }

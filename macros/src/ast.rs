@@ -126,8 +126,14 @@ pub struct Param {
 pub enum ParamKind {
     /// No attribute: must be a path placeholder.
     Path,
-    Query { name: String, flatten: bool },
-    Header { name: String, lit: LitStr },
+    Query {
+        name: String,
+        flatten: bool,
+    },
+    Header {
+        name: String,
+        lit: LitStr,
+    },
     Body(BodyKind),
 }
 

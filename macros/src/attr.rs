@@ -30,11 +30,17 @@ pub struct TypeArg(pub syn::Type);
 impl FromMeta for TypeArg {
     fn from_expr(expr: &Expr) -> darling::Result<Self> {
         match expr {
-            Expr::Path(p) => Ok(TypeArg(syn::Type::Path(syn::TypePath { qself: p.qself.clone(), path: p.path.clone() }))),
-            Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => {
-                s.parse().map(TypeArg).map_err(|_| darling::Error::custom(format!("`{}` is not a type", s.value())).with_span(s))
+            Expr::Path(p) => {
+                Ok(TypeArg(syn::Type::Path(syn::TypePath { qself: p.qself.clone(), path: p.path.clone() })))
             }
-            other => Err(darling::Error::custom("expected a type, such as `error = ApiError` or `error = \"Wrapper<ApiError>\"`").with_span(other)),
+            Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => s
+                .parse()
+                .map(TypeArg)
+                .map_err(|_| darling::Error::custom(format!("`{}` is not a type", s.value())).with_span(s)),
+            other => Err(darling::Error::custom(
+                "expected a type, such as `error = ApiError` or `error = \"Wrapper<ApiError>\"`",
+            )
+            .with_span(other)),
         }
     }
 }
@@ -49,7 +55,10 @@ pub struct DurationArg {
 impl FromMeta for DurationArg {
     fn from_value(value: &syn::Lit) -> darling::Result<Self> {
         let syn::Lit::Str(s) = value else {
-            return Err(darling::Error::custom("a duration is a string with a unit, such as \"250ms\", \"5s\" or \"2m\"").with_span(value));
+            return Err(darling::Error::custom(
+                "a duration is a string with a unit, such as \"250ms\", \"5s\" or \"2m\"",
+            )
+            .with_span(value));
         };
         parse_duration(&s.value())
             .map(|millis| DurationArg { millis, span: s.span() })
@@ -94,7 +103,9 @@ impl FromMeta for Positive {
                 Ok(value) => Ok(Positive { value }),
                 Err(_) => Err(err(&format!("`{i}` is not a count; write a whole number from 1 to 4294967295"))),
             },
-            Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), .. }) => Err(err("a count cannot be negative; write a whole number of at least 1")),
+            Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), .. }) => {
+                Err(err("a count cannot be negative; write a whole number of at least 1"))
+            }
             _ => Err(err("expected a whole number of at least 1, such as `10`")),
         }
     }
@@ -139,7 +150,10 @@ pub fn meta_list(cx: &mut Ctxt, attr: &Attribute) -> Option<Vec<NestedMeta>> {
         syn::Meta::Path(_) => Some(Vec::new()),
         syn::Meta::List(list) => NestedMeta::parse_meta_list(list.tokens.clone()).map_err(|e| cx.syn_error(e)).ok(),
         syn::Meta::NameValue(nv) => {
-            cx.error_at(nv, format!("write `#[{}(...)]`, not `#[{} = ...]`", path_name(attr.path()), path_name(attr.path())));
+            cx.error_at(
+                nv,
+                format!("write `#[{}(...)]`, not `#[{} = ...]`", path_name(attr.path()), path_name(attr.path())),
+            );
             None
         }
     }
@@ -189,7 +203,10 @@ pub fn read_rate_limit(cx: &mut Ctxt, attr: &Attribute) -> Option<RateLimitArgs>
     match periods.iter().filter(|p| **p).count() {
         1 => Some(args),
         0 => {
-            cx.error_at(attr, "a rate limit needs a rate: `#[rate_limit(per_second = 10)]` (or `per_minute`, `per_hour`)");
+            cx.error_at(
+                attr,
+                "a rate limit needs a rate: `#[rate_limit(per_second = 10)]` (or `per_minute`, `per_hour`)",
+            );
             None
         }
         _ => {
@@ -207,12 +224,18 @@ pub fn read_timeout(cx: &mut Ctxt, attr: &Attribute) -> Option<TimeoutArgs> {
     }
     let args = cx.darling(TimeoutArgs::from_list(&items).map_err(|e| e.with_span(attr)))?;
     if args.total.is_none() && args.attempt.is_none() {
-        cx.error_at(attr, "`#[timeout]` needs a duration: `#[timeout(\"10s\")]` or `#[timeout(total = \"30s\", attempt = \"5s\")]`");
+        cx.error_at(
+            attr,
+            "`#[timeout]` needs a duration: `#[timeout(\"10s\")]` or `#[timeout(total = \"30s\", attempt = \"5s\")]`",
+        );
         return None;
     }
     if let (Some(total), Some(attempt)) = (args.total, args.attempt) {
         if attempt.millis > total.millis {
-            cx.error_span(attempt.span, "the attempt timeout is longer than the total deadline, which bounds every attempt");
+            cx.error_span(
+                attempt.span,
+                "the attempt timeout is longer than the total deadline, which bounds every attempt",
+            );
             return None;
         }
     }
@@ -233,7 +256,12 @@ pub fn read_static_header(cx: &mut Ctxt, attr: &Attribute) -> Option<StaticHeade
     }
     let value = value.trim_matches([' ', '\t']);
     if let Some(c) = value.chars().find(|c| c.is_control() && *c != '\t') {
-        cx.error_at(&lit, format!("the value of header `{name}` contains the control character {c:?}; header values are one line of text"));
+        cx.error_at(
+            &lit,
+            format!(
+                "the value of header `{name}` contains the control character {c:?}; header values are one line of text"
+            ),
+        );
         return None;
     }
     Some(StaticHeader { name: name.to_ascii_lowercase(), value: value.to_string() })
@@ -281,8 +309,12 @@ pub enum PageStyle {
 }
 
 impl PageStyle {
-    const ALL: [(&'static str, PageStyle); 4] =
-        [("cursor", PageStyle::Cursor), ("offset", PageStyle::Offset), ("page", PageStyle::Page), ("link", PageStyle::Link)];
+    const ALL: [(&'static str, PageStyle); 4] = [
+        ("cursor", PageStyle::Cursor),
+        ("offset", PageStyle::Offset),
+        ("page", PageStyle::Page),
+        ("link", PageStyle::Link),
+    ];
 
     pub fn name(self) -> &'static str {
         Self::ALL.iter().find(|(_, s)| *s == self).map(|(n, _)| *n).unwrap_or("")
@@ -338,7 +370,8 @@ pub fn read_paginate(cx: &mut Ctxt, attr: &Attribute) -> Option<PaginateArgs> {
             match PageStyle::ALL.iter().find(|(n, _)| *n == name) {
                 Some((_, s)) => *s,
                 None => {
-                    let hint = PageStyle::ALL.iter().map(|(n, _)| *n).find(|n| n.starts_with(&name[..1.min(name.len())]));
+                    let hint =
+                        PageStyle::ALL.iter().map(|(n, _)| *n).find(|n| n.starts_with(&name[..1.min(name.len())]));
                     let hint = hint.map(|h| format!(" (did you mean `{h}`?)")).unwrap_or_default();
                     cx.error_at(p, format!("unknown pagination style `{name}`{hint}; write one of {styles}"));
                     return None;
@@ -356,7 +389,10 @@ pub fn read_paginate(cx: &mut Ctxt, attr: &Attribute) -> Option<PaginateArgs> {
         if let NestedMeta::Meta(meta) = item {
             let key = path_name(meta.path());
             if PageStyle::ALL.iter().any(|(n, _)| *n == key) {
-                cx.error_at(meta.path(), format!("`#[paginate]` takes one style, and `{}` is already given", style.name()));
+                cx.error_at(
+                    meta.path(),
+                    format!("`#[paginate]` takes one style, and `{}` is already given", style.name()),
+                );
                 ok = false;
             } else if !style.options().contains(&key.as_str()) {
                 if let Some((owner, _)) = PageStyle::ALL.iter().find(|(_, s)| s.options().contains(&key.as_str())) {
@@ -374,12 +410,25 @@ pub fn read_paginate(cx: &mut Ctxt, attr: &Attribute) -> Option<PaginateArgs> {
         }
     }
     let options = cx.darling(PaginateOptions::from_list(rest).map_err(|e| e.with_span(attr)))?;
-    for lit in [&options.items, &options.next, &options.has_more, &options.param, &options.offset_param, &options.limit_param, &options.total, &options.page_param, &options.per_page_param]
-        .into_iter()
-        .flatten()
+    for lit in [
+        &options.items,
+        &options.next,
+        &options.has_more,
+        &options.param,
+        &options.offset_param,
+        &options.limit_param,
+        &options.total,
+        &options.page_param,
+        &options.per_page_param,
+    ]
+    .into_iter()
+    .flatten()
     {
         if lit.value().is_empty() {
-            cx.error_at(lit, "this name is empty; write a field name (`\"data\"`) or a JSON pointer (`\"/meta/next\"`)");
+            cx.error_at(
+                lit,
+                "this name is empty; write a field name (`\"data\"`) or a JSON pointer (`\"/meta/next\"`)",
+            );
             ok = false;
         }
     }

@@ -29,7 +29,10 @@ fn one_http_method(cx: &mut Ctxt, e: &Endpoint) {
     match e.methods.as_slice() {
         [] => cx.error_at(
             &e.sig.ident,
-            format!("`fn {}` has no HTTP-method attribute; add one, such as `#[get(\"/path\")]` or `#[post(\"/path\")]`", e.ident),
+            format!(
+                "`fn {}` has no HTTP-method attribute; add one, such as `#[get(\"/path\")]` or `#[post(\"/path\")]`",
+                e.ident
+            ),
         ),
         [_] => {}
         [(first, _), rest @ ..] => {
@@ -50,12 +53,21 @@ fn receiver_is_ref_self(cx: &mut Ctxt, e: &Endpoint) {
         Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none() && r.colon_token.is_none() => {}
         Some(FnArg::Receiver(r)) if r.mutability.is_some() => cx.error_at(
             r,
-            format!("`fn {}` takes `{}`; the client is shared by every caller, so write `&self`", e.ident, as_written(r)),
+            format!(
+                "`fn {}` takes `{}`; the client is shared by every caller, so write `&self`",
+                e.ident,
+                as_written(r)
+            ),
         ),
-        Some(FnArg::Receiver(r)) => cx.error_at(r, format!("`fn {}` takes `{}`; write `&self`", e.ident, as_written(r))),
+        Some(FnArg::Receiver(r)) => {
+            cx.error_at(r, format!("`fn {}` takes `{}`; write `&self`", e.ident, as_written(r)))
+        }
         _ => cx.error_at(
             &e.sig.ident,
-            format!("`fn {}` has no receiver; add `&self` as the first argument so the client can make the call", e.ident),
+            format!(
+                "`fn {}` has no receiver; add `&self` as the first argument so the client can make the call",
+                e.ident
+            ),
         ),
     }
 }
@@ -66,7 +78,10 @@ fn no_generic_methods(cx: &mut Ctxt, e: &Endpoint) {
     if !e.sig.generics.params.is_empty() || e.sig.generics.where_clause.is_some() {
         cx.error_at(
             &e.sig.generics,
-            format!("`fn {}` is generic; methods of an #[api] trait take concrete types (declare one method per type)", e.ident),
+            format!(
+                "`fn {}` is generic; methods of an #[api] trait take concrete types (declare one method per type)",
+                e.ident
+            ),
         );
     }
 }
@@ -79,11 +94,17 @@ fn async_or_paginated(cx: &mut Ctxt, e: &Endpoint) {
     match (is_async, e.paginate.as_ref().map(|(_, span)| *span)) {
         (true, Some(span)) => cx.error_span(
             span,
-            format!("`#[paginate]` returns a lazy stream at once, so `fn {}` must not be `async`; remove `async`", e.ident),
+            format!(
+                "`#[paginate]` returns a lazy stream at once, so `fn {}` must not be `async`; remove `async`",
+                e.ident
+            ),
         ),
         (false, None) => cx.error_at(
             e.sig.fn_token,
-            format!("`fn {}` is not `async`; write `async fn {}`, or add `#[paginate(...)]` and return `Paginated<T>`", e.ident, e.ident),
+            format!(
+                "`fn {}` is not `async`; write `async fn {}`, or add `#[paginate(...)]` and return `Paginated<T>`",
+                e.ident, e.ident
+            ),
         ),
         (false, Some(_)) => {
             if paginated_item(&e.sig.output).is_none() {
@@ -147,7 +168,9 @@ fn placeholders_match_arguments(cx: &mut Ctxt, e: &Endpoint) {
         }
     }
     for p in e.params.iter().filter(|p| p.kind == ParamKind::Path) {
-        if !template.placeholders().any(|ph| ph.name == unraw(&p.ident)) && !suggested.contains(&unraw(&p.ident).as_str()) {
+        if !template.placeholders().any(|ph| ph.name == unraw(&p.ident))
+            && !suggested.contains(&unraw(&p.ident).as_str())
+        {
             cx.error_at(
                 &p.ident,
                 format!(
@@ -167,7 +190,10 @@ fn at_most_one_body(cx: &mut Ctxt, e: &Endpoint) {
         for extra in bodies {
             cx.error_span(
                 extra.attr_span.unwrap_or_else(|| extra.ident.span()),
-                format!("`fn {}` already sends `{}` as its body; a request has one body, so combine them into one struct", e.ident, first.ident),
+                format!(
+                    "`fn {}` already sends `{}` as its body; a request has one body, so combine them into one struct",
+                    e.ident, first.ident
+                ),
             );
         }
     }
@@ -198,9 +224,15 @@ fn no_body_without_meaning(cx: &mut Ctxt, e: &Endpoint) {
 fn idempotent_is_meaningful(cx: &mut Ctxt, e: &Endpoint) {
     let (Some(span), Some(method)) = (e.idempotent, e.method()) else { return };
     if method.is_idempotent() {
-        cx.error_span(span, format!("`#[idempotent]` is redundant: {} is idempotent and always retried; remove it", method.upper()));
+        cx.error_span(
+            span,
+            format!("`#[idempotent]` is redundant: {} is idempotent and always retried; remove it", method.upper()),
+        );
     } else if e.shared.retry.as_ref().is_some_and(|(r, _)| r.off.is_present()) {
-        cx.error_span(span, "`#[idempotent]` makes the method retryable, but `#[retry(off)]` turns retries off; remove one of them");
+        cx.error_span(
+            span,
+            "`#[idempotent]` makes the method retryable, but `#[retry(off)]` turns retries off; remove one of them",
+        );
     }
 }
 
@@ -289,7 +321,20 @@ fn generic_arg<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
 /// (`& mut self`, `Option < String >`), for quoting in messages.
 fn as_written(tokens: &impl quote::ToTokens) -> String {
     let mut text = tokens.to_token_stream().to_string();
-    for (spaced, tight) in [(" :: ", "::"), (" : ", ": "), ("& ", "&"), (" < ", "<"), ("< ", "<"), (" >", ">"), (" ,", ","), ("( ", "("), (" )", ")"), ("[ ", "["), (" ]", "]"), (" ;", ";")] {
+    for (spaced, tight) in [
+        (" :: ", "::"),
+        (" : ", ": "),
+        ("& ", "&"),
+        (" < ", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        ("( ", "("),
+        (" )", ")"),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ;", ";"),
+    ] {
         text = text.replace(spaced, tight);
     }
     text

@@ -27,7 +27,10 @@ pub fn api(cx: &mut Ctxt, args: TokenStream, item: &mut syn::ItemTrait) -> Optio
     let args = read_api_args(cx, args);
 
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
-        cx.error_at(&item.generics, "an #[api] trait cannot be generic; the client needs one concrete type for each argument and result");
+        cx.error_at(
+            &item.generics,
+            "an #[api] trait cannot be generic; the client needs one concrete type for each argument and result",
+        );
     }
 
     let shared = read_shared(cx, &mut item.attrs, Place::Trait);
@@ -155,16 +158,19 @@ fn recover_api_args(items: &[NestedMeta]) -> ApiArgs {
 
 /// The base URL must be absolute http(s) so that every path template can be appended to it.
 fn check_base_url(base: &str) -> Result<(), String> {
-    let rest = base
-        .strip_prefix("https://")
-        .or_else(|| base.strip_prefix("http://"))
-        .ok_or_else(|| format!("`{base}` is not an absolute http or https URL; write the full base, such as \"https://api.example.com\""))?;
+    let rest = base.strip_prefix("https://").or_else(|| base.strip_prefix("http://")).ok_or_else(|| {
+        format!(
+            "`{base}` is not an absolute http or https URL; write the full base, such as \"https://api.example.com\""
+        )
+    })?;
     let host = rest.split('/').next().unwrap_or("");
     if host.is_empty() {
         return Err(format!("`{base}` has no host; write the full base, such as \"https://api.example.com\""));
     }
     if let Some(c) = base.chars().find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '<' | '>')) {
-        return Err(format!("the base URL `{base}` contains {c:?}; a base is scheme, host and an optional path prefix"));
+        return Err(format!(
+            "the base URL `{base}` contains {c:?}; a base is scheme, host and an optional path prefix"
+        ));
     }
     Ok(())
 }
@@ -226,7 +232,10 @@ fn name_span(attr: &Attribute) -> Span {
 }
 
 fn is_ours(name: &str) -> bool {
-    HttpMethod::from_ident(name).is_some() || SHARED.contains(&name) || METHOD_ONLY.contains(&name) || ARGUMENT_ONLY.contains(&name)
+    HttpMethod::from_ident(name).is_some()
+        || SHARED.contains(&name)
+        || METHOD_ONLY.contains(&name)
+        || ARGUMENT_ONLY.contains(&name)
 }
 
 fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut Vec<syn::Path>) -> Endpoint {
@@ -288,7 +297,11 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
                 false
             }
             "doc" => {
-                if let syn::Meta::NameValue(syn::MetaNameValue { value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }), .. }) = &a.meta {
+                if let syn::Meta::NameValue(syn::MetaNameValue {
+                    value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }),
+                    ..
+                }) = &a.meta
+                {
                     docs.push(s.value());
                 }
                 true
@@ -383,7 +396,9 @@ fn read_query(cx: &mut Ctxt, a: &Attribute, pat: &Pat) -> Option<ParamKind> {
                 }
                 name = Some(s.value());
             }
-            NestedMeta::Meta(syn::Meta::Path(p)) if p.is_ident("flatten") && flatten.is_none() => flatten = Some(p.span()),
+            NestedMeta::Meta(syn::Meta::Path(p)) if p.is_ident("flatten") && flatten.is_none() => {
+                flatten = Some(p.span())
+            }
             other => {
                 cx.error_at(other, "expected `#[query]`, `#[query(\"wire_name\")]` or `#[query(flatten)]`");
                 return None;

@@ -225,7 +225,9 @@ pub fn parse(template: &str) -> Result<PathTemplate, Vec<PathError>> {
             // A missing leading `/` concerns the whole template but hides nothing inside it.
             let overlaps = |r: &PathError| {
                 r.range == e.range
-                    || (r.kind != ErrorKind::NoLeadingSlash && r.range.start < e.range.end && e.range.start < r.range.end)
+                    || (r.kind != ErrorKind::NoLeadingSlash
+                        && r.range.start < e.range.end
+                        && e.range.start < r.range.end)
             };
             if !reported.iter().any(overlaps) {
                 reported.push(e);

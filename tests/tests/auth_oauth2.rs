@@ -104,7 +104,8 @@ async fn setup(endpoint: TokenEndpoint, api: Api) -> Setup {
 
 impl Setup {
     fn client(&self, skew: Option<Duration>) -> OrdersClient {
-        let mut auth = Auth::oauth2_client_credentials(format!("{}/token", self.base), "client", "secret", ["orders:read"]);
+        let mut auth =
+            Auth::oauth2_client_credentials(format!("{}/token", self.base), "client", "secret", ["orders:read"]);
         if let Some(skew) = skew {
             auth = auth.refresh_skew(skew);
         }
@@ -167,7 +168,8 @@ async fn concurrently(client: &OrdersClient, n: usize) -> Vec<Result<String>> {
 #[tokio::test(start_paused = true)]
 async fn a_hundred_concurrent_calls_needing_a_token_make_exactly_one_token_request() {
     // The token endpoint takes 200 ms, so every call is waiting while the one request is out.
-    let s = setup(TokenEndpoint::Issues { expires_in: 120, delay: Duration::from_millis(200) }, Api::AcceptsLatest).await;
+    let s =
+        setup(TokenEndpoint::Issues { expires_in: 120, delay: Duration::from_millis(200) }, Api::AcceptsLatest).await;
     let client = s.client(None);
 
     // No token yet.
@@ -202,7 +204,8 @@ async fn a_401_invalidates_the_token_refreshes_once_and_replays_once() {
 
 #[tokio::test(start_paused = true)]
 async fn concurrent_401s_refresh_the_token_once() {
-    let s = setup(TokenEndpoint::Issues { expires_in: 3600, delay: Duration::from_millis(50) }, Api::RevokedFirst).await;
+    let s =
+        setup(TokenEndpoint::Issues { expires_in: 3600, delay: Duration::from_millis(50) }, Api::RevokedFirst).await;
     let client = s.client(None);
     let outcomes = concurrently(&client, 20).await;
     assert!(outcomes.iter().all(|o| o.is_ok()));
@@ -285,7 +288,11 @@ async fn a_token_response_without_an_access_token_is_an_auth_error() {
 #[tokio::test(start_paused = true)]
 async fn callers_waiting_on_a_failing_token_request_share_its_failure() {
     let s = setup(
-        TokenEndpoint::Fails { status: StatusCode::BAD_REQUEST, body: r#"{"error":"invalid_scope"}"#, delay: Duration::from_millis(100) },
+        TokenEndpoint::Fails {
+            status: StatusCode::BAD_REQUEST,
+            body: r#"{"error":"invalid_scope"}"#,
+            delay: Duration::from_millis(100),
+        },
         Api::AcceptsLatest,
     )
     .await;
@@ -301,11 +308,15 @@ async fn callers_waiting_on_a_failing_token_request_share_its_failure() {
 #[tokio::test(start_paused = true)]
 async fn a_token_endpoint_that_does_not_answer_times_out() {
     let s = setup(TokenEndpoint::Issues { expires_in: 3600, delay: Duration::from_secs(20) }, Api::AcceptsLatest).await;
-    let auth = Auth::oauth2_client_credentials(format!("{}/token", s.base), "client", "secret", [] as [&str; 0]).token_timeout(Duration::from_secs(2));
+    let auth = Auth::oauth2_client_credentials(format!("{}/token", s.base), "client", "secret", [] as [&str; 0])
+        .token_timeout(Duration::from_secs(2));
     let client = OrdersClient::builder().base_url(&s.base).auth(auth).build().unwrap();
     let start = Instant::now();
     let err = client.list().await.unwrap_err();
     assert_eq!(start.elapsed(), Duration::from_secs(2));
     assert_eq!(err.kind(), ErrorKind::Auth);
-    assert!(err.to_string().ends_with(&format!("the token endpoint {}/token did not answer within 2s", s.base)), "{err}");
+    assert!(
+        err.to_string().ends_with(&format!("the token endpoint {}/token did not answer within 2s", s.base)),
+        "{err}"
+    );
 }

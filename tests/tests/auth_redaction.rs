@@ -15,8 +15,8 @@ use axum::routing::any;
 use axum::Router;
 use base64::Engine as _;
 use restrait::{api, get, Auth, Redirects, Result};
-use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::Layer as _;
 use wire::{respond, serve, Wire};
@@ -134,7 +134,11 @@ async fn server() -> (String, Wire) {
                 "/decode" => respond(StatusCode::OK, &[], "{\"id\": \"not a number\"}"),
                 // Echoes the request's own query (an API key in the query among it) into a
                 // redirect to another origin.
-                "/redirect-away" => respond(StatusCode::FOUND, &[("location", format!("http://127.0.0.1:9/elsewhere?{query}&access_token=abc"))], ""),
+                "/redirect-away" => respond(
+                    StatusCode::FOUND,
+                    &[("location", format!("http://127.0.0.1:9/elsewhere?{query}&access_token=abc"))],
+                    "",
+                ),
                 "/redirect-same" => respond(StatusCode::FOUND, &[("location", format!("/status/200?{query}"))], ""),
                 p if p.starts_with("/status/") => {
                     let code: u16 = p["/status/".len()..].parse().unwrap();
@@ -230,8 +234,22 @@ async fn the_secret_never_appears_in_debug_errors_or_traces() {
     seen.error("followed redirect to a closed port".into(), permissive.away().await.unwrap_err());
 
     let expected: std::collections::BTreeSet<String> = [
-        "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Status", "Unprocessable", "RateLimited", "Server",
-        "ResponseTooLarge", "Timeout", "Decode", "Redirect", "Request", "Connect", "Auth",
+        "BadRequest",
+        "Unauthorized",
+        "Forbidden",
+        "NotFound",
+        "Conflict",
+        "Status",
+        "Unprocessable",
+        "RateLimited",
+        "Server",
+        "ResponseTooLarge",
+        "Timeout",
+        "Decode",
+        "Redirect",
+        "Request",
+        "Connect",
+        "Auth",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -242,7 +260,15 @@ async fn the_secret_never_appears_in_debug_errors_or_traces() {
         assert_clean(what, text);
     }
     let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(traces.contains("restrait.call") && traces.contains("OAuth2 token obtained") && traces.contains("following a redirect"), "{traces}");
-    assert!(traces.contains("/elsewhere?access_token=REDACTED"), "the followed redirect is logged, redacted and without the echoed key: {traces}");
+    assert!(
+        traces.contains("restrait.call")
+            && traces.contains("OAuth2 token obtained")
+            && traces.contains("following a redirect"),
+        "{traces}"
+    );
+    assert!(
+        traces.contains("/elsewhere?access_token=REDACTED"),
+        "the followed redirect is logged, redacted and without the echoed key: {traces}"
+    );
     assert_clean("the TRACE-level tracing output", &traces);
 }

@@ -61,7 +61,8 @@ async fn basic_sends_base64_of_username_colon_password() {
     let (client, wire) = client(Auth::basic("alice", "p@ss wörd:1")).await;
     client.list(None).await.unwrap();
     let hit = wire.last();
-    let expected = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("alice:p@ss wörd:1".as_bytes()));
+    let expected =
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("alice:p@ss wörd:1".as_bytes()));
     assert_eq!(hit.header("authorization"), Some(expected.as_str()));
     only_these_credential_headers(&hit, &["authorization"]);
 }
@@ -189,7 +190,8 @@ async fn hmac_signatures_verify_against_an_independent_implementation() {
 #[tokio::test]
 async fn hmac_header_names_and_key_id_are_configurable() {
     let key = "k2";
-    let auth = Auth::hmac(key).key_id("team-a").signature_header("X-Sig").timestamp_header("X-Ts").key_id_header("X-Kid");
+    let auth =
+        Auth::hmac(key).key_id("team-a").signature_header("X-Sig").timestamp_header("X-Ts").key_id_header("X-Kid");
     let (client, wire) = client(auth).await;
     client.create("g", false, "body".into()).await.unwrap();
     let hit = wire.last();
@@ -225,7 +227,11 @@ async fn hmac_signs_every_attempt() {
     assert_eq!(hits.len(), 3);
     for hit in &hits {
         assert!(hmac_verifies(hit, key, "x-signature", "x-timestamp"), "{hit:?}");
-        assert_eq!(hit.headers.get_all("x-signature").iter().count(), 1, "one signature per request, not one per attempt so far");
+        assert_eq!(
+            hit.headers.get_all("x-signature").iter().count(),
+            1,
+            "one signature per request, not one per attempt so far"
+        );
     }
 }
 
@@ -291,7 +297,8 @@ fn invalid_auth_configuration_fails_the_build_with_an_auth_error() {
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(!err.to_string().contains("two") && err.to_string().contains("not a valid header value"), "{err}");
 
-    let err = ThingsClient::builder().auth(Auth::oauth2_client_credentials("/token", "id", "s", ["a"])).build().unwrap_err();
+    let err =
+        ThingsClient::builder().auth(Auth::oauth2_client_credentials("/token", "id", "s", ["a"])).build().unwrap_err();
     assert!(err.to_string().contains("the OAuth2 token URL is not a valid absolute URL"), "{err}");
 }
 

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use restrait::{
-    api, delete, get, head, options, patch, post, put, ErrorKind, Method, Operation, Param,
-    ParamLocation, Result,
+    api, delete, get, head, options, patch, post, put, ErrorKind, Method, Operation, Param, ParamLocation, Result,
 };
 use serde::{Deserialize, Serialize};
 use wiremock::matchers::{any, method, path};
@@ -20,10 +19,7 @@ struct User {
 /// The variable `Profiles` reads its base URL from; no other test uses it.
 const BASE_ENV: &str = "RESTRAIT_TESTS_CLIENT_CONFIG_PROFILES_BASE_URL";
 
-#[api(
-    base = "http://127.0.0.1:1",
-    base_env = "RESTRAIT_TESTS_CLIENT_CONFIG_PROFILES_BASE_URL"
-)]
+#[api(base = "http://127.0.0.1:1", base_env = "RESTRAIT_TESTS_CLIENT_CONFIG_PROFILES_BASE_URL")]
 #[retry(off)]
 trait Profiles {
     #[get("/users/<login>")]
@@ -31,10 +27,7 @@ trait Profiles {
 }
 
 /// Names the variable of `base_env` too, but nothing ever sets it.
-#[api(
-    base = "http://127.0.0.1:1/fallback",
-    base_env = "RESTRAIT_TESTS_CLIENT_CONFIG_NEVER_SET"
-)]
+#[api(base = "http://127.0.0.1:1/fallback", base_env = "RESTRAIT_TESTS_CLIENT_CONFIG_NEVER_SET")]
 #[retry(off)]
 trait Fallback {
     #[get("/users/<login>")]
@@ -51,27 +44,18 @@ async fn octocat_server() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/users/octocat"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"id": 1, "login": "octocat"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": 1, "login": "octocat"})))
         .mount(&server)
         .await;
     server
 }
 
 async fn received(server: &MockServer) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .expect("request recording is on")
+    server.received_requests().await.expect("request recording is on")
 }
 
 fn octocat() -> User {
-    User {
-        id: 1,
-        login: "octocat".into(),
-    }
+    User { id: 1, login: "octocat".into() }
 }
 
 // ---- base URL ----
@@ -86,27 +70,16 @@ async fn base_env_is_honoured_and_the_builder_base_url_beats_it() {
     assert_eq!(client.user("octocat").await.unwrap(), octocat());
     assert_eq!(received(&from_env).await.len(), 1);
 
-    let client = ProfilesClient::builder()
-        .base_url(from_builder.uri())
-        .build()
-        .unwrap();
+    let client = ProfilesClient::builder().base_url(from_builder.uri()).build().unwrap();
     assert_eq!(client.user("octocat").await.unwrap(), octocat());
     assert_eq!(received(&from_builder).await.len(), 1);
-    assert_eq!(
-        received(&from_env).await.len(),
-        1,
-        "the environment's server got nothing more"
-    );
+    assert_eq!(received(&from_env).await.len(), 1, "the environment's server got nothing more");
 }
 
 #[tokio::test]
 async fn the_declared_base_is_used_when_neither_builder_nor_environment_set_one() {
     // 127.0.0.1:1 has nothing listening: the error shows which URL was tried.
-    let err = FallbackClient::new()
-        .unwrap()
-        .user("octocat")
-        .await
-        .unwrap_err();
+    let err = FallbackClient::new().unwrap().user("octocat").await.unwrap_err();
     assert_eq!(err.url(), Some("http://127.0.0.1:1/fallback/users/octocat"));
     assert_eq!(err.kind(), ErrorKind::Connect);
     assert_eq!(err.attempts(), 1);
@@ -115,48 +88,25 @@ async fn the_declared_base_is_used_when_neither_builder_nor_environment_set_one(
 #[tokio::test]
 async fn invalid_base_urls_fail_at_build() {
     for (base, why) in [
-        (
-            "not a url",
-            "is not a valid absolute URL (relative URL without a base)",
-        ),
+        ("not a url", "is not a valid absolute URL (relative URL without a base)"),
         ("ftp://127.0.0.1/", "must use http or https"),
-        (
-            "http://127.0.0.1/?page=1",
-            "must not have a query or fragment",
-        ),
+        ("http://127.0.0.1/?page=1", "must not have a query or fragment"),
     ] {
-        let err = ProfilesClient::builder()
-            .base_url(base)
-            .build()
-            .unwrap_err();
+        let err = ProfilesClient::builder().base_url(base).build().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Request, "{base}");
         assert_eq!(err.attempts(), 0);
-        assert!(
-            err.to_string()
-                .ends_with(&format!("the base URL `{base}` {why}")),
-            "{base}: {err}"
-        );
+        assert!(err.to_string().ends_with(&format!("the base URL `{base}` {why}")), "{base}: {err}");
     }
 }
 
 #[tokio::test]
 async fn invalid_builder_headers_fail_at_build() {
-    let err = ProfilesClient::builder()
-        .header("X-Bad", "a\r\nb")
-        .build()
-        .unwrap_err();
+    let err = ProfilesClient::builder().header("X-Bad", "a\r\nb").build().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Request);
     assert!(!err.to_string().contains("a\r\nb"), "{err}");
-    let err = ProfilesClient::builder()
-        .header("Bad Name", "v")
-        .build()
-        .unwrap_err();
+    let err = ProfilesClient::builder().header("Bad Name", "v").build().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Request);
-    assert!(
-        err.to_string()
-            .ends_with("`Bad Name` is not a valid header name"),
-        "{err}"
-    );
+    assert!(err.to_string().ends_with("`Bad Name` is not a valid header name"), "{err}");
 }
 
 // ---- what every request carries ----
@@ -164,50 +114,27 @@ async fn invalid_builder_headers_fail_at_build() {
 #[tokio::test]
 async fn the_default_user_agent_names_restrait_and_its_version() {
     let server = octocat_server().await;
-    ProfilesClient::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap()
-        .user("octocat")
-        .await
-        .unwrap();
+    ProfilesClient::builder().base_url(server.uri()).build().unwrap().user("octocat").await.unwrap();
     let requests = received(&server).await;
-    let agents: Vec<&str> = requests[0]
-        .headers
-        .get_all("user-agent")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
+    let agents: Vec<&str> = requests[0].headers.get_all("user-agent").iter().map(|v| v.to_str().unwrap()).collect();
     assert_eq!(agents, ["restrait/0.1.0"]);
 }
 
 #[tokio::test]
 async fn the_builder_user_agent_replaces_the_default() {
     let server = octocat_server().await;
-    let client = ProfilesClient::builder()
-        .base_url(server.uri())
-        .user_agent("my-sdk/2.0")
-        .build()
-        .unwrap();
+    let client = ProfilesClient::builder().base_url(server.uri()).user_agent("my-sdk/2.0").build().unwrap();
     client.user("octocat").await.unwrap();
     let requests = received(&server).await;
-    let agents: Vec<&str> = requests[0]
-        .headers
-        .get_all("user-agent")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
+    let agents: Vec<&str> = requests[0].headers.get_all("user-agent").iter().map(|v| v.to_str().unwrap()).collect();
     assert_eq!(agents, ["my-sdk/2.0"]);
 }
 
 #[tokio::test]
 async fn a_brought_http_client_sends_no_default_user_agent() {
     let server = octocat_server().await;
-    let plain = ProfilesClient::builder()
-        .base_url(server.uri())
-        .http_client(restrait::reqwest::Client::new())
-        .build()
-        .unwrap();
+    let plain =
+        ProfilesClient::builder().base_url(server.uri()).http_client(restrait::reqwest::Client::new()).build().unwrap();
     plain.user("octocat").await.unwrap();
     let named = ProfilesClient::builder()
         .base_url(server.uri())
@@ -224,11 +151,7 @@ async fn a_brought_http_client_sends_no_default_user_agent() {
 #[tokio::test]
 async fn builder_headers_go_on_every_request() {
     let server = octocat_server().await;
-    let client = ProfilesClient::builder()
-        .base_url(server.uri())
-        .header("X-Tenant", "acme")
-        .build()
-        .unwrap();
+    let client = ProfilesClient::builder().base_url(server.uri()).header("X-Tenant", "acme").build().unwrap();
     client.user("octocat").await.unwrap();
     client.user("octocat").await.unwrap();
     for request in received(&server).await {
@@ -241,10 +164,7 @@ async fn builder_headers_go_on_every_request() {
 #[tokio::test]
 async fn clones_of_a_client_work_on_their_own() {
     let server = octocat_server().await;
-    let client = ProfilesClient::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let client = ProfilesClient::builder().base_url(server.uri()).build().unwrap();
     let clone = client.clone();
     drop(client);
     assert_eq!(clone.user("octocat").await.unwrap(), octocat());
@@ -256,10 +176,7 @@ async fn clones_of_a_client_work_on_their_own() {
 #[tokio::test]
 async fn calls_are_send_and_clients_cross_tasks() {
     let server = octocat_server().await;
-    let client = ProfilesClient::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let client = ProfilesClient::builder().base_url(server.uri()).build().unwrap();
     let tasks: Vec<_> = (0..4)
         .map(|_| {
             let client = client.clone();
@@ -275,14 +192,8 @@ async fn calls_are_send_and_clients_cross_tasks() {
 #[tokio::test]
 async fn the_client_struct_can_be_renamed() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    let client: CustomName = CustomName::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    Mock::given(any()).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    let client: CustomName = CustomName::builder().base_url(server.uri()).build().unwrap();
     client.ping().await.unwrap();
     assert_eq!(received(&server).await[0].url.path(), "/ping");
 }
@@ -312,20 +223,14 @@ struct MockProfiles;
 #[restrait::async_trait]
 impl Profiles for MockProfiles {
     async fn user(&self, login: &str) -> Result<User> {
-        Ok(User {
-            id: 42,
-            login: login.to_uppercase(),
-        })
+        Ok(User { id: 42, login: login.to_uppercase() })
     }
 }
 
 #[tokio::test]
 async fn the_generated_client_is_usable_as_dyn_trait() {
     let server = octocat_server().await;
-    let client = ProfilesClient::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let client = ProfilesClient::builder().base_url(server.uri()).build().unwrap();
     assert_eq!(greeting(&client, "octocat").await, "hello octocat (#1)");
     assert_eq!(greeting(&client, "ghost").await, "no such user ghost");
 
@@ -339,13 +244,7 @@ async fn the_generated_client_is_usable_as_dyn_trait() {
 async fn the_trait_can_be_mocked_by_hand() {
     assert_eq!(greeting(&MockProfiles, "mona").await, "hello MONA (#42)");
     let boxed: Box<dyn Profiles> = Box::new(MockProfiles);
-    assert_eq!(
-        boxed.user("x").await.unwrap(),
-        User {
-            id: 42,
-            login: "X".into()
-        }
-    );
+    assert_eq!(boxed.user("x").await.unwrap(), User { id: 42, login: "X".into() });
 }
 
 // ---- metadata ----
@@ -420,13 +319,7 @@ trait Catalog {
 /// A `Param` literal (a macro, so that `&[param!(..)]` is promoted to `'static`).
 macro_rules! param {
     ($name:literal, $wire:literal, $location:ident, $ty:literal, $required:literal) => {
-        Param {
-            name: $name,
-            wire_name: $wire,
-            location: ParamLocation::$location,
-            ty: $ty,
-            required: $required,
-        }
+        Param { name: $name, wire_name: $wire, location: ParamLocation::$location, ty: $ty, required: $required }
     };
 }
 
@@ -467,24 +360,13 @@ fn operations_describe_every_method_in_declaration_order() {
             true,
             false,
         ),
-        op(
-            "create",
-            "",
-            Method::Post,
-            "/users",
-            &[param!("user", "user", Body, "&NewUser<'_>", true)],
-            false,
-            true,
-        ),
+        op("create", "", Method::Post, "/users", &[param!("user", "user", Body, "&NewUser<'_>", true)], false, true),
         op(
             "avatar",
             "",
             Method::Post,
             "/users/<login>/avatar",
-            &[
-                param!("login", "login", Path, "&str", true),
-                param!("png", "png", RawBody, "bytes::Bytes", true),
-            ],
+            &[param!("login", "login", Path, "&str", true), param!("png", "png", RawBody, "bytes::Bytes", true)],
             true,
             true,
         ),
@@ -493,10 +375,7 @@ fn operations_describe_every_method_in_declaration_order() {
             "",
             Method::Patch,
             "/users/<login>",
-            &[
-                param!("login", "login", Path, "&str", true),
-                param!("form", "form", FormBody, "&Rename", true),
-            ],
+            &[param!("login", "login", Path, "&str", true), param!("form", "form", FormBody, "&Rename", true)],
             true,
             true,
         ),
@@ -505,10 +384,7 @@ fn operations_describe_every_method_in_declaration_order() {
             "",
             Method::Patch,
             "/users/<login>/bio",
-            &[
-                param!("login", "login", Path, "&str", true),
-                param!("bio", "bio", RawBody, "String", true),
-            ],
+            &[param!("login", "login", Path, "&str", true), param!("bio", "bio", RawBody, "String", true)],
             false,
             true,
         ),
@@ -525,24 +401,8 @@ fn operations_describe_every_method_in_declaration_order() {
             true,
             true,
         ),
-        op(
-            "delete",
-            "",
-            Method::Delete,
-            "/users/<login>",
-            &[param!("login", "login", Path, "&str", true)],
-            true,
-            true,
-        ),
-        op(
-            "exists",
-            "",
-            Method::Head,
-            "/users/<login>",
-            &[param!("login", "login", Path, "&str", true)],
-            true,
-            false,
-        ),
+        op("delete", "", Method::Delete, "/users/<login>", &[param!("login", "login", Path, "&str", true)], true, true),
+        op("exists", "", Method::Head, "/users/<login>", &[param!("login", "login", Path, "&str", true)], true, false),
         op("options", "", Method::Options, "/users", &[], true, false),
     ];
     assert_eq!(CatalogClient::OPERATIONS.len(), expected.len());
@@ -553,18 +413,9 @@ fn operations_describe_every_method_in_declaration_order() {
 
 #[test]
 fn operation_methods_name_the_wire_method() {
-    let methods: Vec<&str> = CatalogClient::OPERATIONS
-        .iter()
-        .map(|o| o.method.as_str())
-        .collect();
-    assert_eq!(
-        methods,
-        ["GET", "GET", "POST", "POST", "PATCH", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"]
-    );
-    assert_eq!(
-        CatalogClient::OPERATIONS[0].method.to_http(),
-        restrait::http::Method::GET
-    );
+    let methods: Vec<&str> = CatalogClient::OPERATIONS.iter().map(|o| o.method.as_str()).collect();
+    assert_eq!(methods, ["GET", "GET", "POST", "POST", "PATCH", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"]);
+    assert_eq!(CatalogClient::OPERATIONS[0].method.to_http(), restrait::http::Method::GET);
     assert_eq!(CatalogClient::OPERATIONS[9].method.to_string(), "OPTIONS");
 }
 
@@ -572,63 +423,30 @@ fn operation_methods_name_the_wire_method() {
 async fn each_operation_sends_the_method_its_metadata_declares() {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"id": 1, "login": "octocat"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": 1, "login": "octocat"})))
         .mount(&server)
         .await;
     let list = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
-        .mount(&list)
-        .await;
-    let client = CatalogClient::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap();
-    let lister = CatalogClient::builder()
-        .base_url(list.uri())
-        .build()
-        .unwrap();
+    Mock::given(any()).respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([]))).mount(&list).await;
+    let client = CatalogClient::builder().base_url(server.uri()).build().unwrap();
+    let lister = CatalogClient::builder().base_url(list.uri()).build().unwrap();
 
     client.user("octocat").await.unwrap();
-    let filter = Filter {
-        state: Some("open".into()),
-    };
-    lister
-        .search("mona", Some(2), &["a"], &filter, Some("req-1"))
-        .await
-        .unwrap();
+    let filter = Filter { state: Some("open".into()) };
+    lister.search("mona", Some(2), &["a"], &filter, Some("req-1")).await.unwrap();
     client.create(&NewUser { login: "mona" }).await.unwrap();
-    client
-        .avatar("mona", bytes::Bytes::from_static(b"png"))
-        .await
-        .unwrap();
-    client
-        .rename(
-            "mona",
-            &Rename {
-                login: "lisa".into(),
-            },
-        )
-        .await
-        .unwrap();
+    client.avatar("mona", bytes::Bytes::from_static(b"png")).await.unwrap();
+    client.rename("mona", &Rename { login: "lisa".into() }).await.unwrap();
     client.set_bio("mona", "hi".into()).await.unwrap();
-    client
-        .upload("a/b.txt", "text/plain", b"x".to_vec())
-        .await
-        .unwrap();
+    client.upload("a/b.txt", "text/plain", b"x".to_vec()).await.unwrap();
     client.delete("mona").await.unwrap();
     client.exists("mona").await.unwrap();
     client.options().await.unwrap();
 
     let mut requests = received(&server).await;
     requests.insert(1, received(&list).await.remove(0));
-    let sent: Vec<(String, String)> = requests
-        .iter()
-        .map(|r| (r.method.to_string(), r.url.path().to_string()))
-        .collect();
+    let sent: Vec<(String, String)> =
+        requests.iter().map(|r| (r.method.to_string(), r.url.path().to_string())).collect();
     let declared: Vec<(String, String)> = CatalogClient::OPERATIONS
         .iter()
         .zip([
@@ -646,8 +464,5 @@ async fn each_operation_sends_the_method_its_metadata_declares() {
         .map(|(op, path)| (op.method.as_str().to_string(), path.to_string()))
         .collect();
     assert_eq!(sent, declared);
-    assert_eq!(
-        requests[1].url.query(),
-        Some("type=user&q=mona&page=2&tags=a&state=open")
-    );
+    assert_eq!(requests[1].url.query(), Some("type=user&q=mona&page=2&tags=a&state=open"));
 }

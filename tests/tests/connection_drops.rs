@@ -42,7 +42,9 @@ async fn dropping_server() -> (String, Arc<Mutex<Vec<(String, Option<String>)>>>
                     let Some((head, body)) = text.split_once("\r\n\r\n") else { continue };
                     let len: usize = head
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
+                        })
                         .unwrap_or(0);
                     if body.len() < len {
                         continue;

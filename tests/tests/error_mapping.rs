@@ -46,12 +46,7 @@ trait Shop {
     #[post("/orders")]
     async fn order(&self, #[header("X-Thing")] thing: &str) -> Result<()>;
     #[get("/secret")]
-    async fn secret(
-        &self,
-        #[query] api_key: &str,
-        #[query] access_token: &str,
-        #[query] page: u32,
-    ) -> Result<()>;
+    async fn secret(&self, #[query] api_key: &str, #[query] access_token: &str, #[query] page: u32) -> Result<()>;
     #[post("/bulk")]
     async fn bulk(&self, #[body] counts: &std::collections::BTreeMap<(u8, u8), u8>) -> Result<()>;
     #[get("/find")]
@@ -95,19 +90,12 @@ fn client(base: impl Into<String>) -> ShopClient {
 /// A server answering every request with `response`.
 async fn answering(response: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(response)
-        .mount(&server)
-        .await;
+    Mock::given(any()).respond_with(response).mount(&server).await;
     server
 }
 
 async fn request_count(server: &MockServer) -> usize {
-    server
-        .received_requests()
-        .await
-        .expect("request recording is on")
-        .len()
+    server.received_requests().await.expect("request recording is on").len()
 }
 
 /// A loopback port with nothing listening on it.
@@ -120,8 +108,7 @@ const ERROR_BODY: &str = r#"{"code": "nope", "message": "not today"}"#;
 
 /// `GET /items/42` answered with `status` and the JSON error body.
 async fn status_error(status: u16) -> (Error, String) {
-    let server =
-        answering(ResponseTemplate::new(status).set_body_raw(ERROR_BODY, "application/json")).await;
+    let server = answering(ResponseTemplate::new(status).set_body_raw(ERROR_BODY, "application/json")).await;
     let err = client(server.uri()).item("42").await.unwrap_err();
     assert_eq!(request_count(&server).await, 1);
     (err, server.uri())
@@ -147,13 +134,7 @@ fn assert_status_error(
     assert_eq!(err.method(), Some(&restrait::http::Method::GET));
     assert_eq!(err.url(), Some(format!("{uri}/items/42").as_str()));
     assert_eq!(err.body(), Some(ERROR_BODY.as_bytes()));
-    assert_eq!(
-        err.api_error::<ApiError>(),
-        Some(&ApiError {
-            code: "nope".into(),
-            message: "not today".into()
-        })
-    );
+    assert_eq!(err.api_error::<ApiError>(), Some(&ApiError { code: "nope".into(), message: "not today".into() }));
     assert_eq!(
         err.to_string(),
         format!(
@@ -169,105 +150,49 @@ fn assert_status_error(
 async fn status_400_is_bad_request() {
     let (err, uri) = status_error(400).await;
     let advice = "the server rejected the request as malformed; check the arguments";
-    assert_status_error(
-        &err,
-        &uri,
-        400,
-        ErrorKind::BadRequest,
-        "Bad Request",
-        advice,
-        false,
-    );
+    assert_status_error(&err, &uri, 400, ErrorKind::BadRequest, "Bad Request", advice, false);
 }
 
 #[tokio::test]
 async fn status_401_is_unauthorized() {
     let (err, uri) = status_error(401).await;
     let advice = "the credentials are missing or invalid; check the client's auth";
-    assert_status_error(
-        &err,
-        &uri,
-        401,
-        ErrorKind::Unauthorized,
-        "Unauthorized",
-        advice,
-        false,
-    );
+    assert_status_error(&err, &uri, 401, ErrorKind::Unauthorized, "Unauthorized", advice, false);
 }
 
 #[tokio::test]
 async fn status_403_is_forbidden() {
     let (err, uri) = status_error(403).await;
     let advice = "the credentials are not allowed to do this";
-    assert_status_error(
-        &err,
-        &uri,
-        403,
-        ErrorKind::Forbidden,
-        "Forbidden",
-        advice,
-        false,
-    );
+    assert_status_error(&err, &uri, 403, ErrorKind::Forbidden, "Forbidden", advice, false);
 }
 
 #[tokio::test]
 async fn status_404_is_not_found() {
     let (err, uri) = status_error(404).await;
     let advice = "the resource does not exist; check the path arguments";
-    assert_status_error(
-        &err,
-        &uri,
-        404,
-        ErrorKind::NotFound,
-        "Not Found",
-        advice,
-        false,
-    );
+    assert_status_error(&err, &uri, 404, ErrorKind::NotFound, "Not Found", advice, false);
 }
 
 #[tokio::test]
 async fn status_409_is_conflict() {
     let (err, uri) = status_error(409).await;
     let advice = "the request conflicts with the current state of the resource";
-    assert_status_error(
-        &err,
-        &uri,
-        409,
-        ErrorKind::Conflict,
-        "Conflict",
-        advice,
-        false,
-    );
+    assert_status_error(&err, &uri, 409, ErrorKind::Conflict, "Conflict", advice, false);
 }
 
 #[tokio::test]
 async fn status_422_is_unprocessable() {
     let (err, uri) = status_error(422).await;
     let advice = "the server could not process the request's content; check the body";
-    assert_status_error(
-        &err,
-        &uri,
-        422,
-        ErrorKind::Unprocessable,
-        "Unprocessable Entity",
-        advice,
-        false,
-    );
+    assert_status_error(&err, &uri, 422, ErrorKind::Unprocessable, "Unprocessable Entity", advice, false);
 }
 
 #[tokio::test]
 async fn status_500_is_server() {
     let (err, uri) = status_error(500).await;
     let advice = "the server failed; try again later";
-    assert_status_error(
-        &err,
-        &uri,
-        500,
-        ErrorKind::Server,
-        "Internal Server Error",
-        advice,
-        true,
-    );
+    assert_status_error(&err, &uri, 500, ErrorKind::Server, "Internal Server Error", advice, true);
     assert_eq!(err.retry_after(), None);
 }
 
@@ -275,71 +200,35 @@ async fn status_500_is_server() {
 async fn status_502_is_server() {
     let (err, uri) = status_error(502).await;
     let advice = "the server failed; try again later";
-    assert_status_error(
-        &err,
-        &uri,
-        502,
-        ErrorKind::Server,
-        "Bad Gateway",
-        advice,
-        true,
-    );
+    assert_status_error(&err, &uri, 502, ErrorKind::Server, "Bad Gateway", advice, true);
 }
 
 #[tokio::test]
 async fn status_504_is_server() {
     let (err, uri) = status_error(504).await;
     let advice = "the server failed; try again later";
-    assert_status_error(
-        &err,
-        &uri,
-        504,
-        ErrorKind::Server,
-        "Gateway Timeout",
-        advice,
-        true,
-    );
+    assert_status_error(&err, &uri, 504, ErrorKind::Server, "Gateway Timeout", advice, true);
 }
 
 #[tokio::test]
 async fn status_408_is_another_status_of_a_transient_class() {
     let (err, uri) = status_error(408).await;
     let advice = "the server did not accept the request";
-    assert_status_error(
-        &err,
-        &uri,
-        408,
-        ErrorKind::Status,
-        "Request Timeout",
-        advice,
-        true,
-    );
+    assert_status_error(&err, &uri, 408, ErrorKind::Status, "Request Timeout", advice, true);
 }
 
 #[tokio::test]
 async fn status_418_is_another_status() {
     let (err, uri) = status_error(418).await;
     let advice = "the server did not accept the request";
-    assert_status_error(
-        &err,
-        &uri,
-        418,
-        ErrorKind::Status,
-        "I'm a teapot",
-        advice,
-        false,
-    );
+    assert_status_error(&err, &uri, 418, ErrorKind::Status, "I'm a teapot", advice, false);
 }
 
 #[tokio::test]
 async fn status_429_is_rate_limited_with_retry_after() {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("Retry-After", "7")
-                .set_body_string("slow down"),
-        )
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "7").set_body_string("slow down"))
         .mount(&server)
         .await;
     let err = client(server.uri()).item("42").await.unwrap_err();
@@ -385,18 +274,14 @@ async fn status_503_is_server_with_retry_after() {
 #[tokio::test]
 async fn error_bodies_decode_into_the_declared_error_type() {
     let server = answering(
-        ResponseTemplate::new(422)
-            .set_body_json(serde_json::json!({"code": "invalid", "message": "title is empty"})),
+        ResponseTemplate::new(422).set_body_json(serde_json::json!({"code": "invalid", "message": "title is empty"})),
     )
     .await;
     let err = client(server.uri()).item("1").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unprocessable);
     assert_eq!(
         err.api_error::<ApiError>(),
-        Some(&ApiError {
-            code: "invalid".into(),
-            message: "title is empty".into()
-        })
+        Some(&ApiError { code: "invalid".into(), message: "title is empty".into() })
     );
     // Asking for another type finds nothing.
     assert_eq!(err.api_error::<Item>(), None);
@@ -405,20 +290,13 @@ async fn error_bodies_decode_into_the_declared_error_type() {
 
 #[tokio::test]
 async fn without_a_declared_error_type_the_raw_body_is_kept() {
-    let server =
-        answering(ResponseTemplate::new(404).set_body_raw(ERROR_BODY, "application/json")).await;
-    let client = PlainClient::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let server = answering(ResponseTemplate::new(404).set_body_raw(ERROR_BODY, "application/json")).await;
+    let client = PlainClient::builder().base_url(server.uri()).build().unwrap();
     let err = client.item(42).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.api_error::<ApiError>(), None);
     assert_eq!(err.body(), Some(ERROR_BODY.as_bytes()));
-    assert!(err.to_string().starts_with(&format!(
-        "Plain::item: GET {}/items/42 answered 404 Not Found",
-        server.uri()
-    )));
+    assert!(err.to_string().starts_with(&format!("Plain::item: GET {}/items/42 answered 404 Not Found", server.uri())));
 }
 
 #[tokio::test]
@@ -426,39 +304,23 @@ async fn status_errors_quote_at_most_200_characters_of_the_body_on_one_line() {
     let body = format!("line one\n\n  line   two {}", "x".repeat(300));
     let server = answering(ResponseTemplate::new(400).set_body_string(body.clone())).await;
     let err = client(server.uri()).item("1").await.unwrap_err();
-    assert_eq!(
-        err.body(),
-        Some(body.as_bytes()),
-        "the error keeps the whole body"
-    );
+    assert_eq!(err.body(), Some(body.as_bytes()), "the error keeps the whole body");
     let quoted = format!("line one line two {}", "x".repeat(300));
     let quoted: String = quoted.chars().take(200).collect();
-    assert!(
-        err.to_string()
-            .ends_with(&format!("(server said: {quoted}…)")),
-        "{err}"
-    );
+    assert!(err.to_string().ends_with(&format!("(server said: {quoted}…)")), "{err}");
 }
 
 #[tokio::test]
 async fn oversized_error_bodies_are_capped_not_turned_into_another_error() {
     let server = answering(ResponseTemplate::new(503).set_body_string("y".repeat(100))).await;
-    let client = ShopClient::builder()
-        .base_url(server.uri())
-        .max_response_bytes(64)
-        .build()
-        .unwrap();
+    let client = ShopClient::builder().base_url(server.uri()).max_response_bytes(64).build().unwrap();
     let err = client.item("1").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server, "{err}");
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert!(err.is_retryable());
     assert_eq!(err.attempts(), 1);
     let kept = err.body().unwrap();
-    assert!(
-        !kept.is_empty() && kept.len() <= 64,
-        "kept {} bytes",
-        kept.len()
-    );
+    assert!(!kept.is_empty() && kept.len() <= 64, "kept {} bytes", kept.len());
     assert!(kept.iter().all(|b| *b == b'y'));
 }
 
@@ -497,10 +359,8 @@ async fn an_empty_success_body_is_a_decode_error_for_json() {
     assert_eq!(err.attempts(), 1);
     assert_eq!(err.decode_details().unwrap().target, "Item");
     assert!(
-        err.to_string().starts_with(&format!(
-            "Shop::item: GET {}/items/1: the response body does not match `Item`",
-            server.uri()
-        )),
+        err.to_string()
+            .starts_with(&format!("Shop::item: GET {}/items/1: the response body does not match `Item`", server.uri())),
         "{err}"
     );
 }
@@ -526,27 +386,17 @@ async fn text_that_is_not_utf8_is_a_decode_error() {
 #[tokio::test]
 async fn a_refused_connection_is_a_connect_error() {
     let port = closed_port();
-    let err = client(format!("http://127.0.0.1:{port}"))
-        .item("1")
-        .await
-        .unwrap_err();
+    let err = client(format!("http://127.0.0.1:{port}")).item("1").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connect);
     assert_eq!(err.status(), None);
     assert_eq!(err.attempts(), 1);
     assert!(err.is_retryable());
     assert!(!err.is_timeout());
-    assert!(
-        std::error::Error::source(&err).is_some(),
-        "the transport error is kept as the source"
-    );
+    assert!(std::error::Error::source(&err).is_some(), "the transport error is kept as the source");
     let text = err.to_string();
-    let prefix =
-        format!("Shop::item: GET http://127.0.0.1:{port}/items/1: the connection failed (");
+    let prefix = format!("Shop::item: GET http://127.0.0.1:{port}/items/1: the connection failed (");
     assert!(text.starts_with(&prefix), "{text}");
-    assert!(
-        text.ends_with(") after 1 attempt; check the base URL and that the server is up"),
-        "{text}"
-    );
+    assert!(text.ends_with(") after 1 attempt; check the base URL and that the server is up"), "{text}");
     assert!(text.to_lowercase().contains("refused"), "{text}");
 }
 
@@ -566,10 +416,7 @@ async fn a_silent_server_runs_out_the_total_deadline() {
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert!(err.is_timeout());
     assert!(err.is_retryable());
-    assert_eq!(
-        err.timeout(),
-        Some((TimeoutKind::Total, Duration::from_secs(2)))
-    );
+    assert_eq!(err.timeout(), Some((TimeoutKind::Total, Duration::from_secs(2))));
     assert_eq!(err.status(), None);
     assert_eq!(err.attempts(), 1);
     assert_eq!(
@@ -584,19 +431,12 @@ async fn a_silent_server_runs_out_the_total_deadline() {
 #[tokio::test(start_paused = true)]
 async fn the_builder_timeout_is_the_total_deadline_of_undeclared_methods() {
     let (_listener, uri) = silent_server();
-    let client = ShopClient::builder()
-        .base_url(&uri)
-        .timeout(Duration::from_millis(1500))
-        .build()
-        .unwrap();
+    let client = ShopClient::builder().base_url(&uri).timeout(Duration::from_millis(1500)).build().unwrap();
     let started = tokio::time::Instant::now();
     let err = client.slow_default().await.unwrap_err();
     assert_eq!(started.elapsed(), Duration::from_millis(1500));
     assert_eq!(err.kind(), ErrorKind::Timeout);
-    assert_eq!(
-        err.timeout(),
-        Some((TimeoutKind::Total, Duration::from_millis(1500)))
-    );
+    assert_eq!(err.timeout(), Some((TimeoutKind::Total, Duration::from_millis(1500))));
     assert_eq!(err.attempts(), 1);
     assert_eq!(
         err.to_string(),
@@ -615,10 +455,7 @@ async fn a_silent_server_runs_out_the_attempt_timeout() {
     assert_eq!(started.elapsed(), Duration::from_secs(1));
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert!(err.is_timeout());
-    assert_eq!(
-        err.timeout(),
-        Some((TimeoutKind::Attempt, Duration::from_secs(1)))
-    );
+    assert_eq!(err.timeout(), Some((TimeoutKind::Attempt, Duration::from_secs(1))));
     assert_eq!(err.attempts(), 1);
     assert_eq!(
         err.to_string(),
@@ -638,22 +475,13 @@ async fn trait_level_timeouts_apply_unless_the_method_declares_one() {
     let err = client.inherits().await.unwrap_err();
     assert_eq!(started.elapsed(), Duration::from_secs(3));
     assert_eq!(err.kind(), ErrorKind::Timeout);
-    assert_eq!(
-        err.timeout(),
-        Some((TimeoutKind::Total, Duration::from_secs(3)))
-    );
-    assert!(
-        err.to_string().contains("Sluggish::inherits: GET "),
-        "{err}"
-    );
+    assert_eq!(err.timeout(), Some((TimeoutKind::Total, Duration::from_secs(3))));
+    assert!(err.to_string().contains("Sluggish::inherits: GET "), "{err}");
 
     let started = tokio::time::Instant::now();
     let err = client.overrides().await.unwrap_err();
     assert_eq!(started.elapsed(), Duration::from_secs(1));
-    assert_eq!(
-        err.timeout(),
-        Some((TimeoutKind::Total, Duration::from_secs(1)))
-    );
+    assert_eq!(err.timeout(), Some((TimeoutKind::Total, Duration::from_secs(1))));
 }
 
 /// A listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs.
@@ -673,11 +501,7 @@ async fn unconnectable_server() -> (tokio::net::TcpListener, Vec<std::net::TcpSt
 #[tokio::test(start_paused = true)]
 async fn a_connect_timeout_reports_the_connect_timeout() {
     let (_listener, _fillers, uri) = unconnectable_server().await;
-    let client = ShopClient::builder()
-        .base_url(&uri)
-        .connect_timeout(Duration::from_secs(4))
-        .build()
-        .unwrap();
+    let client = ShopClient::builder().base_url(&uri).connect_timeout(Duration::from_secs(4)).build().unwrap();
     let started = tokio::time::Instant::now();
     let err = client.slow_default().await.unwrap_err();
     assert_eq!(started.elapsed(), Duration::from_secs(4));
@@ -687,25 +511,15 @@ async fn a_connect_timeout_reports_the_connect_timeout() {
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert_eq!(err.timeout(), Some((TimeoutKind::Connect, Duration::from_secs(4))), "{err:?}");
     let text = err.to_string();
-    assert!(
-        text.starts_with(&format!("Shop::slow_default: GET {uri}/slow")),
-        "{text}"
-    );
-    assert!(
-        text.contains("4s"),
-        "the message names the connect timeout that ran out: {text}"
-    );
+    assert!(text.starts_with(&format!("Shop::slow_default: GET {uri}/slow")), "{text}");
+    assert!(text.contains("4s"), "the message names the connect timeout that ran out: {text}");
     assert!(!text.contains("of 0s"), "{text}");
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_refused() {
     let server = answering(ResponseTemplate::new(200).set_body_string("x".repeat(100))).await;
-    let client = ShopClient::builder()
-        .base_url(server.uri())
-        .max_response_bytes(64)
-        .build()
-        .unwrap();
+    let client = ShopClient::builder().base_url(server.uri()).max_response_bytes(64).build().unwrap();
     let err = client.text().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ResponseTooLarge);
     assert_eq!(err.attempts(), 1);
@@ -731,10 +545,7 @@ async fn header_values_with_line_breaks_are_rejected_before_sending() {
         assert_eq!(err.attempts(), 0);
         assert_eq!(err.status(), None);
         assert!(!err.is_retryable());
-        assert!(
-            !err.to_string().contains("Injected"),
-            "the value is left out of the message: {err}"
-        );
+        assert!(!err.to_string().contains("Injected"), "the value is left out of the message: {err}");
     }
     let err = client.order("a\r\nX-Injected: 1").await.unwrap_err();
     assert_eq!(
@@ -788,12 +599,7 @@ async fn bodies_that_cannot_be_serialized_are_request_errors() {
 #[tokio::test]
 async fn query_values_that_cannot_be_encoded_are_request_errors() {
     let server = answering(ResponseTemplate::new(200)).await;
-    let err = client(server.uri())
-        .find(&Nested {
-            inner: vec![(1, 2)],
-        })
-        .await
-        .unwrap_err();
+    let err = client(server.uri()).find(&Nested { inner: vec![(1, 2)] }).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Request);
     assert_eq!(err.attempts(), 0);
     let text = err.to_string();
@@ -811,32 +617,18 @@ async fn query_values_that_cannot_be_encoded_are_request_errors() {
 #[tokio::test]
 async fn secret_query_values_are_redacted_in_errors_but_sent_to_the_server() {
     let server = answering(ResponseTemplate::new(401)).await;
-    let err = client(server.uri())
-        .secret("k-123", "t-456", 2)
-        .await
-        .unwrap_err();
-    let redacted = format!(
-        "{}/secret?api_key=REDACTED&access_token=REDACTED&page=2",
-        server.uri()
-    );
+    let err = client(server.uri()).secret("k-123", "t-456", 2).await.unwrap_err();
+    let redacted = format!("{}/secret?api_key=REDACTED&access_token=REDACTED&page=2", server.uri());
     assert_eq!(err.url(), Some(redacted.as_str()));
     let text = err.to_string();
-    assert!(
-        text.starts_with(&format!(
-            "Shop::secret: GET {redacted} answered 401 Unauthorized"
-        )),
-        "{text}"
-    );
+    assert!(text.starts_with(&format!("Shop::secret: GET {redacted} answered 401 Unauthorized")), "{text}");
     for secret in ["k-123", "t-456"] {
         assert!(!text.contains(secret), "{text}");
         assert!(!format!("{err:?}").contains(secret), "{err:?}");
     }
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1);
-    assert_eq!(
-        requests[0].url.query(),
-        Some("api_key=k-123&access_token=t-456&page=2")
-    );
+    assert_eq!(requests[0].url.query(), Some("api_key=k-123&access_token=t-456&page=2"));
 }
 
 #[tokio::test]
@@ -854,10 +646,7 @@ async fn base_url_passwords_are_redacted_in_errors() {
     let err = client.item("..").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Request);
     let redacted_base = server.uri().replace("http://", "http://user:REDACTED@");
-    assert_eq!(
-        err.url(),
-        Some(format!("{redacted_base}/items/<id>").as_str())
-    );
+    assert_eq!(err.url(), Some(format!("{redacted_base}/items/<id>").as_str()));
     assert!(!err.to_string().contains("hunter2"), "{err}");
     assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
 }
@@ -869,18 +658,12 @@ async fn secret_values_in_the_template_query_are_redacted_in_errors() {
 
     let err = client.hook("1").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(
-        err.url(),
-        Some(format!("{}/hooks/1?type=push&signature=REDACTED", server.uri()).as_str())
-    );
+    assert_eq!(err.url(), Some(format!("{}/hooks/1?type=push&signature=REDACTED", server.uri()).as_str()));
     assert!(!err.to_string().contains("abc123"), "{err}");
 
     let err = client.hook("..").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Request);
-    assert_eq!(
-        err.url(),
-        Some(format!("{}/hooks/<id>?type=push&signature=REDACTED", server.uri()).as_str())
-    );
+    assert_eq!(err.url(), Some(format!("{}/hooks/<id>?type=push&signature=REDACTED", server.uri()).as_str()));
     assert!(!err.to_string().contains("abc123"), "{err}");
     assert_eq!(request_count(&server).await, 1);
 }

@@ -104,16 +104,27 @@ fn items(from: u64, count: u64) -> Vec<serde_json::Value> {
     (from..(from + count).min(TOTAL)).map(|id| json!({ "id": id })).collect()
 }
 
-async fn cursor(State(c): State<Collection>, uri: Uri, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn cursor(
+    State(c): State<Collection>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let from: u64 = q.get("cursor").map_or(0, |c| c.trim_start_matches('c').parse().unwrap());
     if let Some(r) = c.record("cursor", from / 100, &uri, &headers) {
         return r;
     }
-    let next = if c.same_cursor { Some("c100".to_string()) } else { (from + 100 < TOTAL).then(|| format!("c{}", from + 100)) };
+    let next =
+        if c.same_cursor { Some("c100".to_string()) } else { (from + 100 < TOTAL).then(|| format!("c{}", from + 100)) };
     Json(json!({ "data": items(from, 100), "next_cursor": next, "result": { "items": items(from, 100) }, "meta": { "next": next } })).into_response()
 }
 
-async fn offset(State(c): State<Collection>, uri: Uri, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn offset(
+    State(c): State<Collection>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let offset: u64 = q["offset"].parse().unwrap();
     let limit: u64 = q["limit"].parse().unwrap();
     if let Some(r) = c.record("offset", offset / 100, &uri, &headers) {
@@ -122,7 +133,12 @@ async fn offset(State(c): State<Collection>, uri: Uri, headers: HeaderMap, Query
     Json(json!({ "data": items(offset, limit), "total": TOTAL })).into_response()
 }
 
-async fn page(State(c): State<Collection>, uri: Uri, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn page(
+    State(c): State<Collection>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let p: u64 = q["p"].parse().unwrap();
     let size: u64 = q["size"].parse().unwrap();
     if let Some(r) = c.record("page", p - 1, &uri, &headers) {
@@ -131,7 +147,12 @@ async fn page(State(c): State<Collection>, uri: Uri, headers: HeaderMap, Query(q
     Json(items((p - 1) * size, size)).into_response()
 }
 
-async fn link(State(c): State<Collection>, uri: Uri, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn link(
+    State(c): State<Collection>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let p: u64 = q.get("page").map_or(1, |p| p.parse().unwrap());
     if let Some(r) = c.record("link", p - 1, &uri, &headers) {
         return r;
@@ -141,7 +162,10 @@ async fn link(State(c): State<Collection>, uri: Uri, headers: HeaderMap, Query(q
         // A relative link among others, with the method's query kept as the server wants it.
         let next = match &c.foreign_link {
             Some(other) => format!("<{other}/orgs/acme/link?page={}>; rel=\"next\"", p + 1),
-            None => format!("</orgs/acme/link?state=open&page={}>; rel=\"next\", </orgs/acme/link?page=10>; rel=\"last\"", p + 1),
+            None => format!(
+                "</orgs/acme/link?state=open&page={}>; rel=\"next\", </orgs/acme/link?page=10>; rel=\"last\"",
+                p + 1
+            ),
         };
         h.insert("link", next.parse().unwrap());
     }
@@ -167,7 +191,8 @@ async fn start_at(collection: Collection) -> (CatalogClient, Collection, String)
         .route("/broken", route_get(broken))
         .with_state(collection.clone());
     let base = support::serve(router).await;
-    let client = CatalogClient::builder().base_url(&base).retry(RetryPolicy::new().jitter(Jitter::None)).build().unwrap();
+    let client =
+        CatalogClient::builder().base_url(&base).retry(RetryPolicy::new().jitter(Jitter::None)).build().unwrap();
     (client, collection, base)
 }
 
@@ -176,10 +201,15 @@ async fn ids(stream: Paginated<Item>) -> Vec<u64> {
 }
 
 fn query(uri: &Uri) -> HashMap<String, String> {
-    uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty()).map(|p| {
-        let (k, v) = p.split_once('=').unwrap_or((p, ""));
-        (k.to_string(), v.to_string())
-    }).collect()
+    uri.query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
 }
 
 fn assert_other_arguments_on_every_page(requests: &[(Instant, Uri, HeaderMap)], path: &str) {
@@ -403,11 +433,16 @@ async fn a_missing_or_malformed_items_field_is_a_decode_error_naming_it() {
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert!(err.to_string().contains("no items field `data`"), "{err}");
 
-    let (client, _) = start(Collection { broken_body: Some(json!({ "data": { "id": 1 } })), ..Default::default() }).await;
+    let (client, _) =
+        start(Collection { broken_body: Some(json!({ "data": { "id": 1 } })), ..Default::default() }).await;
     let err = client.broken().try_next().await.unwrap_err();
     assert!(err.to_string().contains("items field `data` is not an array but an object"), "{err}");
 
-    let (client, _) = start(Collection { broken_body: Some(json!({ "data": [{ "id": 1 }, { "id": "two" }] })), ..Default::default() }).await;
+    let (client, _) = start(Collection {
+        broken_body: Some(json!({ "data": [{ "id": 1 }, { "id": "two" }] })),
+        ..Default::default()
+    })
+    .await;
     let err = client.broken().try_next().await.unwrap_err();
     assert_eq!(err.decode_details().unwrap().path, "data[1].id");
 }

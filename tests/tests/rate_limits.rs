@@ -163,7 +163,8 @@ async fn an_exhausted_x_ratelimit_quota_pauses_until_the_reset() {
             async move {
                 seen.push("GET", &h, b"");
                 let remaining = if hits.fetch_add(1, Ordering::SeqCst) == 0 { "0" } else { "10" };
-                (StatusCode::NO_CONTENT, [("x-ratelimit-remaining", remaining), ("x-ratelimit-reset", "3")]).into_response()
+                (StatusCode::NO_CONTENT, [("x-ratelimit-remaining", remaining), ("x-ratelimit-reset", "3")])
+                    .into_response()
             }
         }),
     );
@@ -202,7 +203,8 @@ impl Admission {
 #[tokio::test(start_paused = true)]
 async fn adaptive_rate_settles_below_a_throttling_server_capacity() {
     const C: f64 = 40.0;
-    let admission = Admission { state: Arc::new(Mutex::new((C, Instant::now()))), capacity: C, sent: Default::default() };
+    let admission =
+        Admission { state: Arc::new(Mutex::new((C, Instant::now()))), capacity: C, sent: Default::default() };
     let server = admission.clone();
     let router = Router::new().route(
         "/ok",
@@ -218,11 +220,7 @@ async fn adaptive_rate_settles_below_a_throttling_server_capacity() {
         }),
     );
     // No client quota at all: only the adaptive controller slows it down.
-    let client = PacedClient::builder()
-        .base_url(serve(router).await)
-        .retry(RetryPolicy::off())
-        .build()
-        .unwrap();
+    let client = PacedClient::builder().base_url(serve(router).await).retry(RetryPolicy::off()).build().unwrap();
     let start = Instant::now();
     hammer(&client, 20, Duration::from_secs(120)).await;
     let sent = admission.sent.lock().unwrap().clone();

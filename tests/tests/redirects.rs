@@ -176,7 +176,10 @@ async fn a_same_origin_redirect_keeps_the_credentials() {
         let found = credentials_on(&landing);
         assert!(!found.is_empty(), "{name}: the same-origin hop carries the credential: {landing:?}");
         if name == "hmac" {
-            assert!(hmac_verifies(&landing, SECRET, "x-signature", "x-timestamp"), "the hop is signed for its own path");
+            assert!(
+                hmac_verifies(&landing, SECRET, "x-signature", "x-timestamp"),
+                "the hop is signed for its own path"
+            );
             assert_eq!(landing.header("x-key-id"), Some("kid"));
         }
         if name == "api key query" {
@@ -223,7 +226,8 @@ async fn listed_origins_are_followed_without_credentials_and_others_refused() {
     assert_eq!(client.get("cross", None).await.unwrap(), "ok from b");
     assert_eq!(credentials_on(&s.b_wire.last()), Vec::<String>::new());
 
-    let client = s.client(Auth::api_key_header("X-Api-Key", SECRET), Some(Redirects::allow_origins(["http://127.0.0.1:9"])));
+    let client =
+        s.client(Auth::api_key_header("X-Api-Key", SECRET), Some(Redirects::allow_origins(["http://127.0.0.1:9"])));
     assert_eq!(client.get("cross", None).await.unwrap_err().kind(), ErrorKind::Redirect);
     assert_eq!(s.b_wire.len(), 1);
 }
@@ -276,11 +280,19 @@ async fn redirects_stop_after_the_limit() {
     let s = servers().await;
     let err = s.client(Auth::bearer(SECRET), None).get("loop", None).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Redirect);
-    assert!(err.to_string().ends_with("which was not followed: the client follows at most 10 redirects (ClientBuilder::redirects)"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("which was not followed: the client follows at most 10 redirects (ClientBuilder::redirects)"),
+        "{err}"
+    );
     assert_eq!(s.a_hits("/loop").len(), 11, "the first request and 10 redirects");
     assert_eq!(err.attempts(), 1, "the hops of an attempt are one attempt");
 
-    let err = s.client(Auth::bearer(SECRET), Some(Redirects::same_origin().max_redirects(2))).get("loop", None).await.unwrap_err();
+    let err = s
+        .client(Auth::bearer(SECRET), Some(Redirects::same_origin().max_redirects(2)))
+        .get("loop", None)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Redirect);
     assert_eq!(s.a_hits("/loop").len(), 11 + 3);
 }
@@ -328,7 +340,8 @@ fn test_pki() -> (Vec<u8>, tokio_rustls::rustls::ServerConfig) {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.distinguished_name.push(DnType::CommonName, "restrait test CA");
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca_params.key_usages =
+        vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
     let ca_cert = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca_params, ca_key);
 

@@ -104,11 +104,7 @@ trait Wire {
     #[header("Content-Type: image/png")]
     async fn raw_png(&self, #[body(raw)] data: &[u8]) -> Result<()>;
     #[patch("/json/typed")]
-    async fn json_typed(
-        &self,
-        #[header("Content-Type")] content_type: &str,
-        #[body] item: &NewItem<'_>,
-    ) -> Result<()>;
+    async fn json_typed(&self, #[header("Content-Type")] content_type: &str, #[body] item: &NewItem<'_>) -> Result<()>;
 }
 
 /// A server that answers 200 to anything, and a client pointed at it.
@@ -120,32 +116,20 @@ async fn serve_with(
     configure: impl FnOnce(restrait::ClientBuilder<WireClient>) -> restrait::ClientBuilder<WireClient>,
 ) -> (MockServer, WireClient) {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
-    let client = configure(WireClient::builder().base_url(server.uri()))
-        .build()
-        .unwrap();
+    Mock::given(any()).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let client = configure(WireClient::builder().base_url(server.uri())).build().unwrap();
     (server, client)
 }
 
 /// Every request the server received, in order.
 async fn received(server: &MockServer) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .expect("request recording is on")
+    server.received_requests().await.expect("request recording is on")
 }
 
 /// The one request the server received.
 async fn only_request(server: &MockServer) -> Request {
     let mut requests = received(server).await;
-    assert_eq!(
-        requests.len(),
-        1,
-        "expected exactly one request, got {requests:?}"
-    );
+    assert_eq!(requests.len(), 1, "expected exactly one request, got {requests:?}");
     requests.remove(0)
 }
 
@@ -158,12 +142,7 @@ fn target(request: &Request) -> String {
 }
 
 fn header_values<'r>(request: &'r Request, name: &str) -> Vec<&'r str> {
-    request
-        .headers
-        .get_all(name)
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect()
+    request.headers.get_all(name).iter().map(|v| v.to_str().unwrap()).collect()
 }
 
 // ---- methods ----
@@ -179,11 +158,8 @@ async fn every_http_method_is_sent_as_declared() {
     client.head_item(7).await.unwrap();
     client.options_items().await.unwrap();
 
-    let sent: Vec<(String, String)> = received(&server)
-        .await
-        .iter()
-        .map(|r| (r.method.to_string(), target(r)))
-        .collect();
+    let sent: Vec<(String, String)> =
+        received(&server).await.iter().map(|r| (r.method.to_string(), target(r))).collect();
     let expected = [
         ("GET", "/items/7"),
         ("POST", "/items"),
@@ -193,10 +169,7 @@ async fn every_http_method_is_sent_as_declared() {
         ("HEAD", "/items/7"),
         ("OPTIONS", "/items"),
     ];
-    let expected: Vec<(String, String)> = expected
-        .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
-        .collect();
+    let expected: Vec<(String, String)> = expected.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
     assert_eq!(sent, expected);
 }
 
@@ -207,12 +180,7 @@ async fn requests_without_a_body_send_no_body_and_no_content_type() {
     client.post_item().await.unwrap();
     for request in received(&server).await {
         assert!(request.body.is_empty(), "{} sent a body", request.method);
-        assert_eq!(
-            header_values(&request, "content-type"),
-            Vec::<&str>::new(),
-            "{}",
-            request.method
-        );
+        assert_eq!(header_values(&request, "content-type"), Vec::<&str>::new(), "{}", request.method);
     }
 }
 
@@ -248,39 +216,26 @@ async fn path_values_percent_encode_everything_outside_the_unreserved_set() {
 async fn path_values_may_be_any_display_type() {
     let (server, client) = serve().await;
     client.put_item(18_446_744_073_709_551_615).await.unwrap();
-    assert_eq!(
-        target(&only_request(&server).await),
-        "/items/18446744073709551615"
-    );
+    assert_eq!(target(&only_request(&server).await), "/items/18446744073709551615");
 }
 
 #[tokio::test]
 async fn raw_identifier_arguments_use_their_plain_names() {
     let (server, client) = serve().await;
     client.kind("issue", Some("main")).await.unwrap();
-    assert_eq!(
-        target(&only_request(&server).await),
-        "/kinds/issue?ref=main"
-    );
+    assert_eq!(target(&only_request(&server).await), "/kinds/issue?ref=main");
 }
 
 #[tokio::test]
 async fn rest_placeholders_keep_slashes_and_encode_each_segment() {
     let (server, client) = serve().await;
     client.file("docs/sub dir/naïve?.md").await.unwrap();
-    client
-        .contents("rust lang", "rust", "src/lib#1.rs")
-        .await
-        .unwrap();
+    client.contents("rust lang", "rust", "src/lib#1.rs").await.unwrap();
     client.file("one").await.unwrap();
     let paths: Vec<String> = received(&server).await.iter().map(target).collect();
     assert_eq!(
         paths,
-        [
-            "/files/docs/sub%20dir/na%C3%AFve%3F.md",
-            "/repos/rust%20lang/rust/contents/src/lib%231.rs",
-            "/files/one"
-        ]
+        ["/files/docs/sub%20dir/na%C3%AFve%3F.md", "/repos/rust%20lang/rust/contents/src/lib%231.rs", "/files/one"]
     );
 }
 
@@ -313,10 +268,7 @@ async fn every_segment_of_a_rest_value_obeys_the_dot_rule() {
         assert_eq!(err.kind(), ErrorKind::Request, "{value:?}: {err}");
         assert_eq!(err.attempts(), 0, "{value:?}");
     }
-    let err = client
-        .contents("o", "r", "a/../../admin")
-        .await
-        .unwrap_err();
+    let err = client.contents("o", "r", "a/../../admin").await.unwrap_err();
     assert!(err.to_string().ends_with("the path argument `path` is `..`, which would change the endpoint; pass a non-empty value other than `.` and `..`"), "{err}");
     assert_eq!(received(&server).await.len(), 0);
 }
@@ -324,14 +276,8 @@ async fn every_segment_of_a_rest_value_obeys_the_dot_rule() {
 #[tokio::test]
 async fn base_url_path_prefix_is_kept() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
-    let client = WireClient::builder()
-        .base_url(format!("{}/api/v3/", server.uri()))
-        .build()
-        .unwrap();
+    Mock::given(any()).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let client = WireClient::builder().base_url(format!("{}/api/v3/", server.uri())).build().unwrap();
     client.get_item("x").await.unwrap();
     assert_eq!(target(&only_request(&server).await), "/api/v3/items/x");
 }
@@ -346,15 +292,7 @@ async fn none_query_values_are_omitted() {
     client.list(None, Some(2)).await.unwrap();
     client.list(Some("open"), Some(2)).await.unwrap();
     let targets: Vec<String> = received(&server).await.iter().map(target).collect();
-    assert_eq!(
-        targets,
-        [
-            "/list",
-            "/list?state=open",
-            "/list?page=2",
-            "/list?state=open&page=2"
-        ]
-    );
+    assert_eq!(targets, ["/list", "/list?state=open", "/list?page=2", "/list?state=open&page=2"]);
 }
 
 #[tokio::test]
@@ -364,14 +302,7 @@ async fn sequence_query_values_repeat_the_name_and_empty_ones_send_nothing() {
     client.tagged(vec![], &[]).await.unwrap();
     client.tagged(vec!["only"], &[]).await.unwrap();
     let targets: Vec<String> = received(&server).await.iter().map(target).collect();
-    assert_eq!(
-        targets,
-        [
-            "/tagged?tag=a&tag=b+c&ids=1&ids=2&ids=3",
-            "/tagged",
-            "/tagged?tag=only"
-        ]
-    );
+    assert_eq!(targets, ["/tagged?tag=a&tag=b+c&ids=1&ids=2&ids=3", "/tagged", "/tagged?tag=only"]);
 }
 
 #[tokio::test]
@@ -380,37 +311,20 @@ async fn renamed_query_uses_the_wire_name_and_bools_are_words() {
     client.paged(50, true).await.unwrap();
     client.paged(1, false).await.unwrap();
     let targets: Vec<String> = received(&server).await.iter().map(target).collect();
-    assert_eq!(
-        targets,
-        [
-            "/paged?per_page=50&archived=true",
-            "/paged?per_page=1&archived=false"
-        ]
-    );
+    assert_eq!(targets, ["/paged?per_page=50&archived=true", "/paged?per_page=1&archived=false"]);
 }
 
 #[tokio::test]
 async fn flattened_query_spreads_the_struct_fields() {
     let (server, client) = serve().await;
-    let full = Filter {
-        state: Some("open"),
-        labels: vec!["bug", "good first issue"],
-        per_page: 10,
-    };
+    let full = Filter { state: Some("open"), labels: vec!["bug", "good first issue"], per_page: 10 };
     client.filtered(&full, 3).await.unwrap();
-    let sparse = Filter {
-        state: None,
-        labels: vec![],
-        per_page: 100,
-    };
+    let sparse = Filter { state: None, labels: vec![], per_page: 100 };
     client.filtered(&sparse, 1).await.unwrap();
     let targets: Vec<String> = received(&server).await.iter().map(target).collect();
     assert_eq!(
         targets,
-        [
-            "/filtered?state=open&labels=bug&labels=good+first+issue&per_page=10&page=3",
-            "/filtered?per_page=100&page=1",
-        ]
+        ["/filtered?state=open&labels=bug&labels=good+first+issue&per_page=10&page=3", "/filtered?per_page=100&page=1",]
     );
 }
 
@@ -420,13 +334,7 @@ async fn literal_template_query_comes_first_and_arguments_follow() {
     client.search("rust lang", Some(2)).await.unwrap();
     client.search("x", None).await.unwrap();
     let targets: Vec<String> = received(&server).await.iter().map(target).collect();
-    assert_eq!(
-        targets,
-        [
-            "/search?type=repo&sort=stars&q=rust+lang&page=2",
-            "/search?type=repo&sort=stars&q=x"
-        ]
-    );
+    assert_eq!(targets, ["/search?type=repo&sort=stars&q=rust+lang&page=2", "/search?type=repo&sort=stars&q=x"]);
 }
 
 #[tokio::test]
@@ -434,16 +342,9 @@ async fn query_values_cannot_add_parameters_or_a_fragment() {
     let (server, client) = serve().await;
     client.search("a&admin=true#frag%20é", None).await.unwrap();
     let request = only_request(&server).await;
-    assert_eq!(
-        target(&request),
-        "/search?type=repo&sort=stars&q=a%26admin%3Dtrue%23frag%2520%C3%A9"
-    );
+    assert_eq!(target(&request), "/search?type=repo&sort=stars&q=a%26admin%3Dtrue%23frag%2520%C3%A9");
     assert_eq!(request.url.fragment(), None);
-    let pairs: Vec<(String, String)> = request
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect();
+    let pairs: Vec<(String, String)> = request.url.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
     assert_eq!(
         pairs,
         [
@@ -474,30 +375,10 @@ async fn trait_level_static_headers_go_on_every_request() {
     client.get_item("1").await.unwrap();
     client.post_item().await.unwrap();
     for request in received(&server).await {
-        assert_eq!(
-            header_values(&request, "accept"),
-            ["application/vnd.wire+json"],
-            "{}",
-            request.method
-        );
-        assert_eq!(
-            header_values(&request, "x-trait"),
-            ["trait-level"],
-            "{}",
-            request.method
-        );
-        assert_eq!(
-            header_values(&request, "x-replaced"),
-            ["from-trait"],
-            "{}",
-            request.method
-        );
-        assert_eq!(
-            header_values(&request, "x-multi"),
-            ["one", "two"],
-            "{}",
-            request.method
-        );
+        assert_eq!(header_values(&request, "accept"), ["application/vnd.wire+json"], "{}", request.method);
+        assert_eq!(header_values(&request, "x-trait"), ["trait-level"], "{}", request.method);
+        assert_eq!(header_values(&request, "x-replaced"), ["from-trait"], "{}", request.method);
+        assert_eq!(header_values(&request, "x-multi"), ["one", "two"], "{}", request.method);
     }
 }
 
@@ -510,40 +391,25 @@ async fn method_level_static_headers_replace_trait_level_ones_of_the_same_name()
     assert_eq!(header_values(&request, "x-multi"), ["three"]);
     assert_eq!(header_values(&request, "x-method"), ["method-level"]);
     assert_eq!(header_values(&request, "x-trait"), ["trait-level"]);
-    assert_eq!(
-        header_values(&request, "accept"),
-        ["application/vnd.wire+json"]
-    );
+    assert_eq!(header_values(&request, "accept"), ["application/vnd.wire+json"]);
 }
 
 #[tokio::test]
 async fn builder_default_headers_are_replaced_by_static_and_per_call_ones() {
-    let (server, client) = serve_with(|b| {
-        b.header("X-Tenant", "default")
-            .header("X-Client", "builder")
-            .header("Accept", "text/plain")
-    })
-    .await;
+    let (server, client) =
+        serve_with(|b| b.header("X-Tenant", "default").header("X-Client", "builder").header("Accept", "text/plain"))
+            .await;
     client.tenant(None).await.unwrap();
     client.tenant(Some("acme")).await.unwrap();
     client.static_tenant().await.unwrap();
     client.static_and_call(42).await.unwrap();
     let requests = received(&server).await;
-    let tenants: Vec<Vec<&str>> = requests
-        .iter()
-        .map(|r| header_values(r, "x-tenant"))
-        .collect();
-    assert_eq!(
-        tenants,
-        [vec!["default"], vec!["acme"], vec!["static"], vec!["42"]]
-    );
+    let tenants: Vec<Vec<&str>> = requests.iter().map(|r| header_values(r, "x-tenant")).collect();
+    assert_eq!(tenants, [vec!["default"], vec!["acme"], vec!["static"], vec!["42"]]);
     for request in &requests {
         assert_eq!(header_values(request, "x-client"), ["builder"]);
         // The trait's static Accept replaces the builder's default one.
-        assert_eq!(
-            header_values(request, "accept"),
-            ["application/vnd.wire+json"]
-        );
+        assert_eq!(header_values(request, "accept"), ["application/vnd.wire+json"]);
     }
 }
 
@@ -552,44 +418,20 @@ async fn builder_default_headers_are_replaced_by_static_and_per_call_ones() {
 #[tokio::test]
 async fn json_bodies_are_serialized_with_a_json_content_type() {
     let (server, client) = serve().await;
-    client
-        .json(&NewItem {
-            name: "widget",
-            tags: vec!["a", "b"],
-        })
-        .await
-        .unwrap();
+    client.json(&NewItem { name: "widget", tags: vec!["a", "b"] }).await.unwrap();
     let request = only_request(&server).await;
     assert_eq!(request.method.as_str(), "POST");
-    assert_eq!(
-        String::from_utf8(request.body.clone()).unwrap(),
-        r#"{"name":"widget","tags":["a","b"]}"#
-    );
-    assert_eq!(
-        header_values(&request, "content-type"),
-        ["application/json"]
-    );
+    assert_eq!(String::from_utf8(request.body.clone()).unwrap(), r#"{"name":"widget","tags":["a","b"]}"#);
+    assert_eq!(header_values(&request, "content-type"), ["application/json"]);
 }
 
 #[tokio::test]
 async fn form_bodies_are_url_encoded() {
     let (server, client) = serve().await;
-    client
-        .form(&Login {
-            user: "ann lee&co",
-            remember: true,
-        })
-        .await
-        .unwrap();
+    client.form(&Login { user: "ann lee&co", remember: true }).await.unwrap();
     let request = only_request(&server).await;
-    assert_eq!(
-        String::from_utf8(request.body.clone()).unwrap(),
-        "user=ann+lee%26co&remember=true"
-    );
-    assert_eq!(
-        header_values(&request, "content-type"),
-        ["application/x-www-form-urlencoded"]
-    );
+    assert_eq!(String::from_utf8(request.body.clone()).unwrap(), "user=ann+lee%26co&remember=true");
+    assert_eq!(header_values(&request, "content-type"), ["application/x-www-form-urlencoded"]);
 }
 
 #[tokio::test]
@@ -597,17 +439,11 @@ async fn raw_bodies_are_sent_as_given_as_octet_stream() {
     let (server, client) = serve().await;
     client.raw_vec(vec![0, 159, 146, 150, 255]).await.unwrap();
     client.raw_str("plain text\r\n").await.unwrap();
-    client
-        .raw_bytes(bytes::Bytes::from_static(b"\x00bytes\xff"))
-        .await
-        .unwrap();
+    client.raw_bytes(bytes::Bytes::from_static(b"\x00bytes\xff")).await.unwrap();
     client.raw_slice(b"slice").await.unwrap();
     client.raw_string("owned ü".to_string()).await.unwrap();
     let requests = received(&server).await;
-    let sent: Vec<(String, Vec<u8>)> = requests
-        .iter()
-        .map(|r| (r.url.path().to_string(), r.body.clone()))
-        .collect();
+    let sent: Vec<(String, Vec<u8>)> = requests.iter().map(|r| (r.url.path().to_string(), r.body.clone())).collect();
     assert_eq!(
         sent,
         [
@@ -619,12 +455,7 @@ async fn raw_bodies_are_sent_as_given_as_octet_stream() {
         ]
     );
     for request in &requests {
-        assert_eq!(
-            header_values(request, "content-type"),
-            ["application/octet-stream"],
-            "{}",
-            request.url
-        );
+        assert_eq!(header_values(request, "content-type"), ["application/octet-stream"], "{}", request.url);
     }
 }
 
@@ -640,21 +471,9 @@ async fn a_static_content_type_replaces_the_default_and_is_not_duplicated() {
 #[tokio::test]
 async fn a_per_call_content_type_replaces_the_default_and_is_not_duplicated() {
     let (server, client) = serve().await;
-    client
-        .json_typed(
-            "application/merge-patch+json",
-            &NewItem {
-                name: "w",
-                tags: vec![],
-            },
-        )
-        .await
-        .unwrap();
+    client.json_typed("application/merge-patch+json", &NewItem { name: "w", tags: vec![] }).await.unwrap();
     let request = only_request(&server).await;
     assert_eq!(request.method.as_str(), "PATCH");
     assert_eq!(request.body, br#"{"name":"w","tags":[]}"#);
-    assert_eq!(
-        header_values(&request, "content-type"),
-        ["application/merge-patch+json"]
-    );
+    assert_eq!(header_values(&request, "content-type"), ["application/merge-patch+json"]);
 }

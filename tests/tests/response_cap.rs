@@ -97,7 +97,9 @@ async fn server() -> Server {
             "/gzip-json",
             route_get(|| async {
                 let body = gzip(std::iter::once(b"[1,2,3]".to_vec()));
-                let r: Response = (StatusCode::OK, [("content-encoding", "gzip"), ("content-type", "application/json")], body).into_response();
+                let r: Response =
+                    (StatusCode::OK, [("content-encoding", "gzip"), ("content-type", "application/json")], body)
+                        .into_response();
                 r
             }),
         );

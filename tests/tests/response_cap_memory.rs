@@ -23,7 +23,8 @@ const MIB: usize = 1024 * 1024;
 /// A field of /proc/self/status, in KiB.
 fn status_kib(field: &str) -> usize {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in /proc/self/status"));
+    let line =
+        status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in /proc/self/status"));
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
@@ -37,7 +38,11 @@ async fn a_100_mib_response_is_refused_at_the_cap_with_peak_memory_near_the_cap(
         "/big",
         route_get(move || {
             let chunk = chunk.clone();
-            async move { Body::from_stream(futures_util::stream::iter((0..1600).map(move |_| Ok::<_, std::io::Error>(chunk.clone())))) }
+            async move {
+                Body::from_stream(futures_util::stream::iter(
+                    (0..1600).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+                ))
+            }
         }),
     );
     let base = wire::serve(router).await;
@@ -62,6 +67,9 @@ async fn a_100_mib_response_is_refused_at_the_cap_with_peak_memory_near_the_cap(
     let body = uncapped.big().await.unwrap();
     let after = status_kib("VmHWM:");
     assert_eq!(body.len(), 100 * MIB);
-    println!("cap 200 MiB: VmHWM {before} KiB before, {after} KiB after reading the 100 MiB body: +{} KiB", after - before);
+    println!(
+        "cap 200 MiB: VmHWM {before} KiB before, {after} KiB after reading the 100 MiB body: +{} KiB",
+        after - before
+    );
     assert!(after - before > 60 * 1024, "the measurement sees a 100 MiB body held in memory");
 }

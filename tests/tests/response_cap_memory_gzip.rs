@@ -24,7 +24,8 @@ trait Bomb {
 /// A field of /proc/self/status, in KiB.
 fn status_kib(field: &str) -> usize {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in /proc/self/status"));
+    let line =
+        status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in /proc/self/status"));
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
@@ -38,12 +39,13 @@ async fn a_gzip_bomb_is_refused_at_the_cap_with_peak_memory_near_the_cap() {
     }
     let bomb = Bytes::from(encoder.finish().unwrap());
     let compressed = bomb.len();
-    let router = Router::new()
-        .route("/small", route_get(|| async { "ok" }))
-        .route("/bomb", route_get(move || {
+    let router = Router::new().route("/small", route_get(|| async { "ok" })).route(
+        "/bomb",
+        route_get(move || {
             let bomb = bomb.clone();
             async move { ([("content-encoding", "gzip")], bomb).into_response() }
-        }));
+        }),
+    );
     let base = wire::serve(router).await;
     let client = BombClient::builder().base_url(&base).build().unwrap();
     client.small().await.unwrap();

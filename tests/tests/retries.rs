@@ -73,7 +73,11 @@ async fn always(status: StatusCode, headers: &'static [(&'static str, &'static s
 }
 
 /// A server that fails `failures` times with `status` (and `headers`), then answers 200.
-async fn failing_then_ok(failures: usize, status: StatusCode, headers: Vec<(&'static str, String)>) -> (FlakyClient, Log) {
+async fn failing_then_ok(
+    failures: usize,
+    status: StatusCode,
+    headers: Vec<(&'static str, String)>,
+) -> (FlakyClient, Log) {
     let log = Log::default();
     let seen = log.clone();
     let count = Arc::new(AtomicUsize::new(0));
@@ -154,7 +158,8 @@ async fn idempotency_key_is_the_same_on_every_attempt_and_new_per_call() {
     let (client, log) = always(StatusCode::SERVICE_UNAVAILABLE, &[]).await;
     client.create_with_key("one".into()).await.unwrap_err();
     client.create_with_key("two".into()).await.unwrap_err();
-    let keys: Vec<String> = log.all().iter().map(|s| s.headers["idempotency-key"].to_str().unwrap().to_string()).collect();
+    let keys: Vec<String> =
+        log.all().iter().map(|s| s.headers["idempotency-key"].to_str().unwrap().to_string()).collect();
     assert_eq!(keys.len(), 6);
     assert!(keys[..3].iter().all(|k| *k == keys[0]));
     assert!(keys[3..].iter().all(|k| *k == keys[3]));
@@ -179,7 +184,8 @@ async fn retries_honor_retry_after_http_date() {
     let now = std::time::SystemTime::now();
     let secs = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let date = std::time::UNIX_EPOCH + Duration::from_secs(secs + 3);
-    let (client, log) = failing_then_ok(1, StatusCode::SERVICE_UNAVAILABLE, vec![("retry-after", httpdate_fmt(date))]).await;
+    let (client, log) =
+        failing_then_ok(1, StatusCode::SERVICE_UNAVAILABLE, vec![("retry-after", httpdate_fmt(date))]).await;
     let start = Instant::now();
     assert_eq!(client.get_thing().await.unwrap(), "done");
     // The date has whole-second resolution; the engine rounds up so it is never early.
@@ -202,13 +208,15 @@ fn httpdate_fmt(t: std::time::SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][(month - 1) as usize];
+    let mon =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][(month - 1) as usize];
     format!("{weekday}, {day:02} {mon} {year} {h:02}:{m:02}:{s:02} GMT")
 }
 
 #[tokio::test(start_paused = true)]
 async fn malformed_retry_after_falls_back_to_backoff() {
-    let (client, log) = failing_then_ok(1, StatusCode::SERVICE_UNAVAILABLE, vec![("retry-after", "soon-ish".into())]).await;
+    let (client, log) =
+        failing_then_ok(1, StatusCode::SERVICE_UNAVAILABLE, vec![("retry-after", "soon-ish".into())]).await;
     let start = Instant::now();
     client.get_thing().await.unwrap();
     assert_eq!(log.offsets(start), [Duration::ZERO, Duration::from_millis(100)]);
@@ -266,7 +274,8 @@ async fn an_unlimited_budget_retries_every_call() {
             }
         }),
     );
-    let client = FlakyClient::builder().base_url(serve(router).await).retry_budget(RetryBudget::unlimited()).build().unwrap();
+    let client =
+        FlakyClient::builder().base_url(serve(router).await).retry_budget(RetryBudget::unlimited()).build().unwrap();
     for _ in 0..60 {
         let _ = client.get_thing().await;
     }

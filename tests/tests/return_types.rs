@@ -42,34 +42,20 @@ trait Returns {
 
 async fn serve(verb: &str, route: &str, response: ResponseTemplate) -> (MockServer, ReturnsClient) {
     let server = MockServer::start().await;
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(response)
-        .mount(&server)
-        .await;
-    let client = ReturnsClient::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    Mock::given(method(verb)).and(path(route)).respond_with(response).mount(&server).await;
+    let client = ReturnsClient::builder().base_url(server.uri()).build().unwrap();
     (server, client)
 }
 
 fn octocat() -> User {
-    User {
-        id: 583231,
-        login: "octocat".into(),
-    }
+    User { id: 583231, login: "octocat".into() }
 }
 
 #[tokio::test]
 async fn json_bodies_decode_into_the_declared_type() {
     let body = r#"{"id": 583231, "login": "octocat", "unknown_fields": ["are", "ignored"]}"#;
-    let (_server, client) = serve(
-        "GET",
-        "/user",
-        ResponseTemplate::new(200).set_body_raw(body, "application/json"),
-    )
-    .await;
+    let (_server, client) =
+        serve("GET", "/user", ResponseTemplate::new(200).set_body_raw(body, "application/json")).await;
     assert_eq!(client.user().await.unwrap(), octocat());
 }
 
@@ -77,34 +63,19 @@ async fn json_bodies_decode_into_the_declared_type() {
 async fn json_collections_and_options_decode() {
     let server = MockServer::start().await;
     Mock::given(path("/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(
-            r#"[{"id":1,"login":"a"},{"id":2,"login":"b"}]"#,
-            "application/json",
-        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"[{"id":1,"login":"a"},{"id":2,"login":"b"}]"#, "application/json"),
+        )
         .mount(&server)
         .await;
     Mock::given(path("/count"))
         .respond_with(ResponseTemplate::new(200).set_body_raw("null", "application/json"))
         .mount(&server)
         .await;
-    let client = ReturnsClient::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let client = ReturnsClient::builder().base_url(server.uri()).build().unwrap();
     let users = client.users().await.unwrap();
-    assert_eq!(
-        users,
-        [
-            User {
-                id: 1,
-                login: "a".into()
-            },
-            User {
-                id: 2,
-                login: "b".into()
-            }
-        ]
-    );
+    assert_eq!(users, [User { id: 1, login: "a".into() }, User { id: 2, login: "b".into() }]);
     assert_eq!(client.count().await.unwrap(), None);
 }
 
@@ -113,8 +84,7 @@ async fn any_2xx_status_is_a_success() {
     let (_server, client) = serve(
         "GET",
         "/user",
-        ResponseTemplate::new(203)
-            .set_body_json(serde_json::json!({"id": 583231, "login": "octocat"})),
+        ResponseTemplate::new(203).set_body_json(serde_json::json!({"id": 583231, "login": "octocat"})),
     )
     .await;
     assert_eq!(client.user().await.unwrap(), octocat());
@@ -122,12 +92,8 @@ async fn any_2xx_status_is_a_success() {
 
 #[tokio::test]
 async fn unit_results_ignore_the_body() {
-    let (_server, client) = serve(
-        "DELETE",
-        "/user",
-        ResponseTemplate::new(200).set_body_string("<html>not json</html>"),
-    )
-    .await;
+    let (_server, client) =
+        serve("DELETE", "/user", ResponseTemplate::new(200).set_body_string("<html>not json</html>")).await;
     client.delete().await.unwrap();
     let (_server, client) = serve("POST", "/ping", ResponseTemplate::new(204)).await;
     client.ping().await.unwrap();
@@ -135,12 +101,7 @@ async fn unit_results_ignore_the_body() {
 
 #[tokio::test]
 async fn string_results_are_the_body_as_text() {
-    let (_server, client) = serve(
-        "GET",
-        "/text",
-        ResponseTemplate::new(200).set_body_string("héllo\nwörld  "),
-    )
-    .await;
+    let (_server, client) = serve("GET", "/text", ResponseTemplate::new(200).set_body_string("héllo\nwörld  ")).await;
     assert_eq!(client.text().await.unwrap(), "héllo\nwörld  ");
 }
 
@@ -153,16 +114,8 @@ async fn string_results_of_an_empty_body_are_empty() {
 #[tokio::test]
 async fn bytes_results_are_the_body_as_it_came() {
     let raw = vec![0u8, 159, 146, 150, 255, b'\n'];
-    let (_server, client) = serve(
-        "GET",
-        "/bytes",
-        ResponseTemplate::new(200).set_body_bytes(raw.clone()),
-    )
-    .await;
-    assert_eq!(
-        client.bytes().await.unwrap(),
-        bytes::Bytes::from(raw.clone())
-    );
+    let (_server, client) = serve("GET", "/bytes", ResponseTemplate::new(200).set_body_bytes(raw.clone())).await;
+    assert_eq!(client.bytes().await.unwrap(), bytes::Bytes::from(raw.clone()));
     assert_eq!(client.bytes_by_reexport().await.unwrap().as_ref(), &raw[..]);
 }
 
@@ -179,24 +132,13 @@ async fn response_results_carry_status_headers_and_the_decoded_body() {
     .await;
     let response = client.user_response().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
-    assert_eq!(
-        response.headers().get("x-ratelimit-remaining").unwrap(),
-        "42"
-    );
+    assert_eq!(response.headers().get("x-ratelimit-remaining").unwrap(), "42");
     assert_eq!(response.headers().get("etag").unwrap(), "\"abc\"");
     assert_eq!(response.body(), &octocat());
     assert_eq!(response.clone().into_body(), octocat());
     let (status, headers, body) = response.into_parts();
     assert_eq!(
-        (
-            status,
-            headers
-                .get("x-ratelimit-remaining")
-                .unwrap()
-                .to_str()
-                .unwrap(),
-            body
-        ),
+        (status, headers.get("x-ratelimit-remaining").unwrap().to_str().unwrap(), body),
         (StatusCode::CREATED, "42", octocat())
     );
 }
@@ -206,25 +148,15 @@ async fn response_results_wrap_text_and_unit_bodies() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/text"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("Content-Type", "text/plain")
-                .set_body_string("plain"),
-        )
+        .respond_with(ResponseTemplate::new(200).insert_header("Content-Type", "text/plain").set_body_string("plain"))
         .mount(&server)
         .await;
     Mock::given(method("HEAD"))
         .and(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("Last-Modified", "Tue, 15 Nov 1994 12:45:26 GMT"),
-        )
+        .respond_with(ResponseTemplate::new(200).insert_header("Last-Modified", "Tue, 15 Nov 1994 12:45:26 GMT"))
         .mount(&server)
         .await;
-    let client = ReturnsClient::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let client = ReturnsClient::builder().base_url(server.uri()).build().unwrap();
 
     let text = client.text_response().await.unwrap();
     assert_eq!(text.status(), StatusCode::OK);
@@ -233,10 +165,7 @@ async fn response_results_wrap_text_and_unit_bodies() {
 
     let head = client.head().await.unwrap();
     assert_eq!(head.status(), StatusCode::OK);
-    assert_eq!(
-        head.headers().get("last-modified").unwrap(),
-        "Tue, 15 Nov 1994 12:45:26 GMT"
-    );
+    assert_eq!(head.headers().get("last-modified").unwrap(), "Tue, 15 Nov 1994 12:45:26 GMT");
     assert_eq!(head.body(), &());
 }
 
@@ -247,14 +176,8 @@ async fn response_results_still_fail_on_error_statuses_and_bad_bodies() {
         .respond_with(ResponseTemplate::new(200).set_body_string("{\"id\": \"x\"}"))
         .mount(&server)
         .await;
-    Mock::given(path("/text"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&server)
-        .await;
-    let client = ReturnsClient::builder()
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    Mock::given(path("/text")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+    let client = ReturnsClient::builder().base_url(server.uri()).build().unwrap();
 
     let err = client.user_response().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);

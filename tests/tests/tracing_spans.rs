@@ -53,9 +53,16 @@ async fn a_call_has_one_span_and_each_retry_an_event() {
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let retries: Vec<&str> = text.lines().filter(|l| l.contains("restrait: retrying")).collect();
     assert_eq!(retries.len(), 2, "{text}");
-    assert!(retries[0].contains("attempt=1") && retries[0].contains("reason=\"status 503\"") && retries[0].contains("delay_ms=100"), "{text}");
+    assert!(
+        retries[0].contains("attempt=1")
+            && retries[0].contains("reason=\"status 503\"")
+            && retries[0].contains("delay_ms=100"),
+        "{text}"
+    );
     let close = text.lines().find(|l| l.contains("close")).expect("the span closes");
-    for field in ["api=\"Traced\"", "operation=\"item\"", "method=\"GET\"", "path=\"/items/<id>\"", "status=503", "attempts=3"] {
+    for field in
+        ["api=\"Traced\"", "operation=\"item\"", "method=\"GET\"", "path=\"/items/<id>\"", "status=503", "attempts=3"]
+    {
         assert!(close.contains(field), "missing {field} in {close}");
     }
     assert!(!text.contains("sentinel-secret-value"), "a secret reached the logs: {text}");

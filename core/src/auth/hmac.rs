@@ -115,7 +115,6 @@ impl HmacAuth {
         self.key_id_header = name.into();
         self
     }
-
 }
 
 #[async_trait::async_trait]
@@ -134,7 +133,10 @@ impl Authenticate for HmacAuth {
     }
 
     async fn authenticate(&self, request: &mut AuthRequest) -> Result<(), BoxError> {
-        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| failure("the system clock is before 1970"))?.as_secs();
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| failure("the system clock is before 1970"))?
+            .as_secs();
         let canonical = canonical_string(request, timestamp);
         let signature = match self.algorithm {
             HmacAlgorithm::Sha256 => {
@@ -196,6 +198,8 @@ mod tests {
             "POST\n/v1/orders?state=open&q=a%20b\n1717171717\n44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
         );
         let empty = test_request(http::Method::GET, "http://h/", None);
-        assert!(canonical_string(&empty, 0).ends_with("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        assert!(
+            canonical_string(&empty, 0).ends_with("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        );
     }
 }

@@ -229,7 +229,9 @@ pub(crate) async fn apply(client: &crate::client::ClientInner, plain: Prepared) 
     let credentialed = match &client.auth {
         Some(auth) if plain.url.origin() == client.origin => {
             let mut copy = AuthRequest::new(plain.clone());
-            auth.authenticate(&mut copy).await.map_err(|e| Error::new(ErrorKind::Auth).with_message(chain(&*e)).with_source(Opaque(chain(&*e))))?;
+            auth.authenticate(&mut copy)
+                .await
+                .map_err(|e| Error::new(ErrorKind::Auth).with_message(chain(&*e)).with_source(Opaque(chain(&*e))))?;
             Some(copy)
         }
         _ => None,
@@ -343,7 +345,12 @@ impl Auth {
         client_secret: impl Into<SecretString>,
         scopes: impl IntoIterator<Item = S>,
     ) -> OAuth2ClientCredentials {
-        OAuth2ClientCredentials::new(token_url.into(), client_id.into(), client_secret.into(), scopes.into_iter().map(Into::into).collect())
+        OAuth2ClientCredentials::new(
+            token_url.into(),
+            client_id.into(),
+            client_secret.into(),
+            scopes.into_iter().map(Into::into).collect(),
+        )
     }
 
     /// HMAC request signing with `key` (its UTF-8 bytes). See [`HmacAuth`] for the canonical
@@ -408,19 +415,24 @@ pub fn secret_from_env(var: &str) -> Result<SecretString> {
         Err(std::env::VarError::NotPresent) => "is not set",
         Err(std::env::VarError::NotUnicode(_)) => "is not valid Unicode",
     };
-    Err(Error::new(ErrorKind::Auth).with_message(format!("the environment variable `{var}` {problem}; set it to the credential")))
+    Err(Error::new(ErrorKind::Auth)
+        .with_message(format!("the environment variable `{var}` {problem}; set it to the credential")))
 }
 
 /// A header value made from a secret, marked sensitive; the error never shows the value.
 fn secret_header(value: &str, what: &str) -> std::result::Result<HeaderValue, BoxError> {
-    let mut header = HeaderValue::from_str(value)
-        .map_err(|_| failure(format!("the {what} is not a valid header value (it contains a line break or another control character)")))?;
+    let mut header = HeaderValue::from_str(value).map_err(|_| {
+        failure(format!(
+            "the {what} is not a valid header value (it contains a line break or another control character)"
+        ))
+    })?;
     header.set_sensitive(true);
     Ok(header)
 }
 
 fn header_name(name: &str, what: &str) -> std::result::Result<HeaderName, BoxError> {
-    HeaderName::from_bytes(name.as_bytes()).map_err(|_| failure(format!("`{name}` is not a valid header name for the {what}")))
+    HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| failure(format!("`{name}` is not a valid header name for the {what}")))
 }
 
 #[async_trait::async_trait]
@@ -463,7 +475,9 @@ impl Authenticate for Auth {
 
     fn validate(&self) -> std::result::Result<(), BoxError> {
         match &self.0 {
-            Scheme::Bearer(token) => secret_header(&format!("Bearer {}", token.expose_secret()), "bearer token").map(drop),
+            Scheme::Bearer(token) => {
+                secret_header(&format!("Bearer {}", token.expose_secret()), "bearer token").map(drop)
+            }
             Scheme::Basic { username, password } => {
                 if username.contains(':') {
                     return Err(failure("the basic-auth username contains `:`, which RFC 7617 does not allow"));
@@ -474,7 +488,9 @@ impl Authenticate for Auth {
                 header_name(name, "API key")?;
                 secret_header(key.expose_secret(), "API key").map(drop)
             }
-            Scheme::ApiKeyQuery { name, .. } if name.is_empty() => Err(failure("the API-key query parameter has an empty name")),
+            Scheme::ApiKeyQuery { name, .. } if name.is_empty() => {
+                Err(failure("the API-key query parameter has an empty name"))
+            }
             Scheme::ApiKeyQuery { .. } => Ok(()),
             Scheme::OAuth2(oauth) => oauth.validate(),
             Scheme::Hmac(hmac) => hmac.validate(),
@@ -493,8 +509,12 @@ impl fmt::Debug for Auth {
             Scheme::Basic { username, .. } => {
                 f.debug_struct("Auth::Basic").field("username", username).field("password", &Redacted).finish()
             }
-            Scheme::ApiKeyHeader { name, .. } => f.debug_struct("Auth::ApiKeyHeader").field("name", name).field("key", &Redacted).finish(),
-            Scheme::ApiKeyQuery { name, .. } => f.debug_struct("Auth::ApiKeyQuery").field("name", name).field("key", &Redacted).finish(),
+            Scheme::ApiKeyHeader { name, .. } => {
+                f.debug_struct("Auth::ApiKeyHeader").field("name", name).field("key", &Redacted).finish()
+            }
+            Scheme::ApiKeyQuery { name, .. } => {
+                f.debug_struct("Auth::ApiKeyQuery").field("name", name).field("key", &Redacted).finish()
+            }
             Scheme::OAuth2(oauth) => f.debug_tuple("Auth::OAuth2").field(oauth).finish(),
             Scheme::Hmac(hmac) => f.debug_tuple("Auth::Hmac").field(hmac).finish(),
         }
@@ -536,7 +556,12 @@ pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn test_request(method: Method, url: &str, body: Option<&'static [u8]>) -> AuthRequest {
-        AuthRequest::new(Prepared { method, url: url.parse().unwrap(), headers: HeaderMap::new(), body: body.map(bytes::Bytes::from_static) })
+        AuthRequest::new(Prepared {
+            method,
+            url: url.parse().unwrap(),
+            headers: HeaderMap::new(),
+            body: body.map(bytes::Bytes::from_static),
+        })
     }
 
     /// Clients hold `Arc<dyn Authenticate>`: the trait must stay object-safe.

@@ -148,7 +148,8 @@ impl OAuth2ClientCredentials {
     }
 
     fn check(&self) -> Result<(), BoxError> {
-        let url = Url::parse(&self.config.token_url).map_err(|e| failure(format!("the OAuth2 token URL is not a valid absolute URL ({e})")))?;
+        let url = Url::parse(&self.config.token_url)
+            .map_err(|e| failure(format!("the OAuth2 token URL is not a valid absolute URL ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(failure("the OAuth2 token URL must use http or https"));
         }
@@ -233,7 +234,8 @@ impl OAuth2ClientCredentials {
             form.push(("client_id", &c.client_id));
             form.push(("client_secret", c.client_secret.expose_secret()));
         }
-        let body = serde_html_form::to_string(&form).map_err(|e| format!("the token request could not be encoded ({e})"))?;
+        let body =
+            serde_html_form::to_string(&form).map_err(|e| format!("the token request could not be encoded ({e})"))?;
         let mut request = reqwest::Request::new(http::Method::POST, url);
         let headers = request.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
@@ -243,7 +245,8 @@ impl OAuth2ClientCredentials {
             let id: String = form_urlencoded(&c.client_id);
             let secret: String = form_urlencoded(c.client_secret.expose_secret());
             let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
-            let value = secret_header(&format!("Basic {encoded}"), "OAuth2 client credentials").map_err(|e| e.to_string())?;
+            let value =
+                secret_header(&format!("Basic {encoded}"), "OAuth2 client credentials").map_err(|e| e.to_string())?;
             headers.insert(AUTHORIZATION, value);
         }
         *request.body_mut() = Some(body.into());
@@ -256,7 +259,9 @@ impl OAuth2ClientCredentials {
             })?;
             let status = response.status();
             let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(|e| format!("the answer of the token endpoint {endpoint} broke off ({})", super::chain(&e.without_url())))? {
+            while let Some(chunk) = response.chunk().await.map_err(|e| {
+                format!("the answer of the token endpoint {endpoint} broke off ({})", super::chain(&e.without_url()))
+            })? {
                 if body.len() + chunk.len() > TOKEN_BODY_LIMIT {
                     return Err(format!("the token endpoint {endpoint} answered {status} with a body larger than {TOKEN_BODY_LIMIT} bytes"));
                 }
@@ -272,7 +277,8 @@ impl OAuth2ClientCredentials {
         if !status.is_success() {
             return Err(describe_failure(&endpoint, status, json.as_ref()));
         }
-        let token = parse_token(json.as_ref()).map_err(|why| format!("the token endpoint {endpoint} answered {status}, but {why}"))?;
+        let token = parse_token(json.as_ref())
+            .map_err(|why| format!("the token endpoint {endpoint} answered {status}, but {why}"))?;
         // An expiry too far away to represent is as good as none.
         let refresh_at = token.expires_in.and_then(|lifetime| started.checked_add(lifetime - c.skew.min(lifetime / 2)));
         tracing::debug!(
@@ -282,7 +288,6 @@ impl OAuth2ClientCredentials {
         );
         Ok(Token { access: token.access, refresh_at })
     }
-
 }
 
 #[async_trait::async_trait]
@@ -338,7 +343,9 @@ fn parse_token(json: Option<&serde_json::Value>) -> Result<TokenResponse, String
     match fields.get("token_type") {
         Some(serde_json::Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
         None => {}
-        Some(serde_json::Value::String(t)) if t.len() <= 32 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => {
+        Some(serde_json::Value::String(t))
+            if t.len() <= 32 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
             return Err(format!("its `token_type` is `{t}`, and only `Bearer` tokens are supported"));
         }
         Some(_) => return Err("its `token_type` is not `Bearer`, the only type supported".into()),

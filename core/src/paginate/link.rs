@@ -3,7 +3,9 @@
 /// The target of the first link whose `rel` (a space-separated list) contains `rel`, in any
 /// of the header's values.
 pub(crate) fn find(values: impl IntoIterator<Item = String>, rel: &str) -> Option<String> {
-    values.into_iter().find_map(|value| parse(&value).into_iter().find(|(_, rels)| rels.iter().any(|r| r.eq_ignore_ascii_case(rel))).map(|(url, _)| url))
+    values.into_iter().find_map(|value| {
+        parse(&value).into_iter().find(|(_, rels)| rels.iter().any(|r| r.eq_ignore_ascii_case(rel))).map(|(url, _)| url)
+    })
 }
 
 /// Every link of one header value: its target and its relation types.

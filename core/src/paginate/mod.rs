@@ -187,7 +187,10 @@ impl<T> Unpin for Paginated<T> {}
 
 impl<T> fmt::Debug for Paginated<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Paginated").field("buffered", &self.buffer.len()).field("remaining", &self.remaining).finish_non_exhaustive()
+        f.debug_struct("Paginated")
+            .field("buffered", &self.buffer.len())
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
     }
 }
 
@@ -282,7 +285,10 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
 }
 
 /// Used by generated code: starts a paginated call.
-pub fn paginate<T: DeserializeOwned + Send + 'static>(call: crate::call::Call<'_>, spec: &'static spec::PageSpec) -> Paginated<T> {
+pub fn paginate<T: DeserializeOwned + Send + 'static>(
+    call: crate::call::Call<'_>,
+    spec: &'static spec::PageSpec,
+) -> Paginated<T> {
     let client = call.client.clone();
     let endpoint = call.endpoint;
     match crate::engine::prepare(call) {

@@ -46,8 +46,22 @@ pub(crate) struct Pager<T> {
 }
 
 impl<T: DeserializeOwned> Pager<T> {
-    pub(crate) fn new(client: Client, endpoint: &'static Endpoint, spec: &'static PageSpec, template: Prepared) -> Self {
-        Pager { client, endpoint, spec, template, next: Next::First, pages: 0, seen: HashSet::new(), _items: PhantomData }
+    pub(crate) fn new(
+        client: Client,
+        endpoint: &'static Endpoint,
+        spec: &'static PageSpec,
+        template: Prepared,
+    ) -> Self {
+        Pager {
+            client,
+            endpoint,
+            spec,
+            template,
+            next: Next::First,
+            pages: 0,
+            seen: HashSet::new(),
+            _items: PhantomData,
+        }
     }
 
     /// The next page, or `None` after the last one.
@@ -85,14 +99,24 @@ impl<T: DeserializeOwned> Pager<T> {
             }
             (Next::First, Pagination::Cursor | Pagination::Link) => return Ok(request),
             (Next::Cursor(c), _) => vec![(spec.cursor_param, c.clone())],
-            (Next::First, Pagination::Offset) => vec![(spec.position_param, "0".into()), (spec.size_param, spec.size.to_string())],
-            (Next::First, Pagination::Page) => vec![(spec.position_param, spec.start.to_string()), (spec.size_param, spec.size.to_string())],
-            (Next::Position(p), _) => vec![(spec.position_param, p.to_string()), (spec.size_param, spec.size.to_string())],
+            (Next::First, Pagination::Offset) => {
+                vec![(spec.position_param, "0".into()), (spec.size_param, spec.size.to_string())]
+            }
+            (Next::First, Pagination::Page) => {
+                vec![(spec.position_param, spec.start.to_string()), (spec.size_param, spec.size.to_string())]
+            }
+            (Next::Position(p), _) => {
+                vec![(spec.position_param, p.to_string()), (spec.size_param, spec.size.to_string())]
+            }
             (Next::Done | Next::Failed(_), _) => unreachable!("fetch_next stops before these"),
         };
         // Replace any value of the same names the template carries, keep the rest.
-        let kept: Vec<(String, String)> =
-            request.url.query_pairs().filter(|(k, _)| !params.iter().any(|(p, _)| p == k)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let kept: Vec<(String, String)> = request
+            .url
+            .query_pairs()
+            .filter(|(k, _)| !params.iter().any(|(p, _)| p == k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         {
             let mut pairs = request.url.query_pairs_mut();
             pairs.clear();
@@ -151,9 +175,12 @@ impl<T: DeserializeOwned> Pager<T> {
                 }
             }
             Pagination::Link => {
-                let values = headers.get_all(http::header::LINK).iter().filter_map(|v| v.to_str().ok()).map(str::to_string);
+                let values =
+                    headers.get_all(http::header::LINK).iter().filter_map(|v| v.to_str().ok()).map(str::to_string);
                 let Some(target) = link::find(values, "next") else { return Ok(Next::Done) };
-                let next = url.join(&target).map_err(|e| Error::new(ErrorKind::Decode).with_message(format!("the `Link` rel=\"next\" is not a URL: {e}")))?;
+                let next = url.join(&target).map_err(|e| {
+                    Error::new(ErrorKind::Decode).with_message(format!("the `Link` rel=\"next\" is not a URL: {e}"))
+                })?;
                 let base = Url::parse(&self.client.inner.base).map_err(|e| Error::request(e.to_string()))?;
                 if next.origin() != base.origin() {
                     return Err(Error::request(format!(
@@ -193,10 +220,8 @@ fn take_items(spec: &PageSpec, body: &mut Value) -> Result<(String, Vec<Value>)>
     let name = location.trim_start_matches('/').replace('/', ".");
     match slot.map(Value::take) {
         Some(Value::Array(items)) => Ok((name, items)),
-        Some(other) => Err(Error::new(ErrorKind::Decode).with_message(format!(
-            "the page's items field `{name}` is not an array but {}",
-            kind_of(&other)
-        ))),
+        Some(other) => Err(Error::new(ErrorKind::Decode)
+            .with_message(format!("the page's items field `{name}` is not an array but {}", kind_of(&other)))),
         None => Err(Error::new(ErrorKind::Decode).with_message(format!("the page has no items field `{name}`"))),
     }
 }
@@ -228,13 +253,15 @@ fn decode_items<T: DeserializeOwned>(name: &str, items: Vec<Value>) -> Result<Ve
                     "." => format!("{name}[{i}]"),
                     rest => format!("{name}[{i}].{rest}"),
                 };
-                return Err(Error::new(ErrorKind::Decode).with_message(e.into_inner().to_string()).with_decode(DecodeDetails {
-                    path,
-                    line: 0,
-                    column: 0,
-                    snippet: snippet(),
-                    target: crate::decode::short_type_name(std::any::type_name::<T>()),
-                }));
+                return Err(Error::new(ErrorKind::Decode).with_message(e.into_inner().to_string()).with_decode(
+                    DecodeDetails {
+                        path,
+                        line: 0,
+                        column: 0,
+                        snippet: snippet(),
+                        target: crate::decode::short_type_name(std::any::type_name::<T>()),
+                    },
+                ));
             }
         }
     }

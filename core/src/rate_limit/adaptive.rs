@@ -145,8 +145,10 @@ pub(crate) fn exhausted_until_reset(headers: &HeaderMap) -> Option<Duration> {
         }
         (remaining, reset)
     } else {
-        let remaining = header("ratelimit-remaining").or_else(|| header("x-ratelimit-remaining")).and_then(|v| v.parse().ok());
-        let reset = header("ratelimit-reset").or_else(|| header("x-ratelimit-reset")).and_then(|v| v.parse::<u64>().ok());
+        let remaining =
+            header("ratelimit-remaining").or_else(|| header("x-ratelimit-remaining")).and_then(|v| v.parse().ok());
+        let reset =
+            header("ratelimit-reset").or_else(|| header("x-ratelimit-reset")).and_then(|v| v.parse::<u64>().ok());
         (remaining, reset)
     };
     if remaining != Some(0) {
@@ -176,13 +178,32 @@ mod tests {
 
     #[test]
     fn reads_every_header_dialect() {
-        assert_eq!(exhausted_until_reset(&headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "7")])), Some(Duration::from_secs(7)));
-        assert_eq!(exhausted_until_reset(&headers(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "3")])), Some(Duration::from_secs(3)));
-        assert_eq!(exhausted_until_reset(&headers(&[("ratelimit", "limit=100, remaining=0, reset=30")])), Some(Duration::from_secs(30)));
-        assert_eq!(exhausted_until_reset(&headers(&[("ratelimit", "\"default\";r=0;t=12")])), Some(Duration::from_secs(12)));
-        assert_eq!(exhausted_until_reset(&headers(&[("x-ratelimit-remaining", "4"), ("x-ratelimit-reset", "7")])), None);
+        assert_eq!(
+            exhausted_until_reset(&headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "7")])),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            exhausted_until_reset(&headers(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "3")])),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            exhausted_until_reset(&headers(&[("ratelimit", "limit=100, remaining=0, reset=30")])),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            exhausted_until_reset(&headers(&[("ratelimit", "\"default\";r=0;t=12")])),
+            Some(Duration::from_secs(12))
+        );
+        assert_eq!(
+            exhausted_until_reset(&headers(&[("x-ratelimit-remaining", "4"), ("x-ratelimit-reset", "7")])),
+            None
+        );
         let epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 60;
-        let d = exhausted_until_reset(&headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &epoch.to_string())])).unwrap();
+        let d = exhausted_until_reset(&headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", &epoch.to_string()),
+        ]))
+        .unwrap();
         assert!(d <= Duration::from_secs(60) && d >= Duration::from_secs(58));
     }
 

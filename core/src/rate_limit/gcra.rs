@@ -44,7 +44,12 @@ impl Gcra {
             if wait > max_wait {
                 return Err(wait);
             }
-            match self.tat.compare_exchange_weak(tat, start.saturating_add(interval), Ordering::AcqRel, Ordering::Acquire) {
+            match self.tat.compare_exchange_weak(
+                tat,
+                start.saturating_add(interval),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return Ok(wait),
                 Err(current) => tat = current,
             }

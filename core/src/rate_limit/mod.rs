@@ -137,7 +137,12 @@ pub(crate) struct Limiters {
 }
 
 impl Limiters {
-    pub(crate) fn new(api: &'static str, quota: Option<RateLimit>, adaptive: bool, store: Option<Arc<dyn RateLimitStore>>) -> Self {
+    pub(crate) fn new(
+        api: &'static str,
+        quota: Option<RateLimit>,
+        adaptive: bool,
+        store: Option<Arc<dyn RateLimitStore>>,
+    ) -> Self {
         let key = store.as_ref().map(|s| (s, api.to_string()));
         Limiters {
             client: Limiter::new(quota, key),
@@ -163,7 +168,9 @@ impl Limiters {
             }
             // No quota: a local limiter still holds callers during a pause the server asked
             // for (one atomic operation); a shared store is not asked on every call for that.
-            None if matches!(self.client.backend, Backend::Local(_)) => self.client.acquire(Quota::UNLIMITED, deadline).await?,
+            None if matches!(self.client.backend, Backend::Local(_)) => {
+                self.client.acquire(Quota::UNLIMITED, deadline).await?
+            }
             None => {}
         }
         if let Some(quota) = endpoint.rate_limit {

@@ -56,7 +56,9 @@ impl RetryBudget {
     pub(crate) fn deposit(&self, last_cost: Option<u32>) {
         let amount = last_cost.unwrap_or(1);
         let capacity = self.capacity;
-        let _ = self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(amount).min(capacity)));
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(amount).min(capacity)));
     }
 }
 

@@ -49,7 +49,12 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The default policy: 3 attempts, 100 ms base, 20 s cap, full jitter.
     pub const fn new() -> Self {
-        RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(20), jitter: Jitter::Full }
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(20),
+            jitter: Jitter::Full,
+        }
     }
 
     /// A policy that never retries: one attempt.

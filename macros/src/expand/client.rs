@@ -129,12 +129,15 @@ fn operation(api: &Api, e: &Endpoint) -> TokenStream {
     });
     let paginated = match &e.paginate {
         Some((Some(args), _)) => {
-            let style = format_ident!("{}", match args.style {
-                crate::attr::PageStyle::Cursor => "Cursor",
-                crate::attr::PageStyle::Offset => "Offset",
-                crate::attr::PageStyle::Page => "Page",
-                crate::attr::PageStyle::Link => "Link",
-            });
+            let style = format_ident!(
+                "{}",
+                match args.style {
+                    crate::attr::PageStyle::Cursor => "Cursor",
+                    crate::attr::PageStyle::Offset => "Offset",
+                    crate::attr::PageStyle::Page => "Page",
+                    crate::attr::PageStyle::Link => "Link",
+                }
+            );
             quote!(::core::option::Option::Some(#krate::Pagination::#style))
         }
         _ => quote!(::core::option::Option::None),

@@ -64,7 +64,9 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
                     __restrait_call.header(#name, __restrait_value);
                 }
             },
-            ParamKind::Header { name, .. } => quote_spanned!(ty.span()=> __restrait_call.header::<#ty>(#name, &#ident);),
+            ParamKind::Header { name, .. } => {
+                quote_spanned!(ty.span()=> __restrait_call.header::<#ty>(#name, &#ident);)
+            }
             ParamKind::Body(BodyKind::Json) => quote_spanned!(ty.span()=> __restrait_call.json_body::<#ty>(&#ident);),
             ParamKind::Body(BodyKind::Form) => quote_spanned!(ty.span()=> __restrait_call.form_body::<#ty>(&#ident);),
             ParamKind::Body(BodyKind::Raw) => quote_spanned!(ty.span()=> __restrait_call.raw_body::<#ty>(#ident);),
@@ -75,7 +77,8 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
         Some((Some(args), _)) => {
             let spec = page_spec(krate, args);
             let item = check::paginated_item(&sig.output).expect("checked: #[paginate] methods return Paginated<T>");
-            let run = quote_spanned!(item.span()=> #krate::__private::paginate::<#item>(__restrait_call, &__RESTRAIT_PAGES));
+            let run =
+                quote_spanned!(item.span()=> #krate::__private::paginate::<#item>(__restrait_call, &__RESTRAIT_PAGES));
             (quote!(const __RESTRAIT_PAGES: #krate::__private::PageSpec = #spec;), run)
         }
         _ => {
@@ -114,12 +117,7 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
 /// Trait-level headers, then the method's; a method-level header replaces every trait-level
 /// header of the same name (names are already lower-cased).
 fn merged_headers(trait_level: &[StaticHeader], method_level: &[StaticHeader]) -> Vec<StaticHeader> {
-    trait_level
-        .iter()
-        .filter(|h| !method_level.iter().any(|m| m.name == h.name))
-        .chain(method_level)
-        .cloned()
-        .collect()
+    trait_level.iter().filter(|h| !method_level.iter().any(|m| m.name == h.name)).chain(method_level).cloned().collect()
 }
 
 /// `#[retry(...)]` as an override of the client's policy: only the keys given are set.
@@ -198,11 +196,22 @@ fn decoder_type(krate: &syn::Path, d: &Decoder) -> TokenStream {
 /// The `PageSpec` of `#[paginate(...)]`, with each style's defaults filled in.
 fn page_spec(krate: &syn::Path, args: &PaginateArgs) -> TokenStream {
     let o = &args.options;
-    let text = |lit: &Option<syn::LitStr>, default: &str| lit.as_ref().map_or_else(|| default.to_string(), syn::LitStr::value);
+    let text =
+        |lit: &Option<syn::LitStr>, default: &str| lit.as_ref().map_or_else(|| default.to_string(), syn::LitStr::value);
     let (style, size, size_param, position_param) = match args.style {
         PageStyle::Cursor => (quote!(Cursor), 0, String::new(), String::new()),
-        PageStyle::Offset => (quote!(Offset), o.limit.map_or(100, |p| p.value), text(&o.limit_param, "limit"), text(&o.offset_param, "offset")),
-        PageStyle::Page => (quote!(Page), o.per_page.map_or(50, |p| p.value), text(&o.per_page_param, "per_page"), text(&o.page_param, "page")),
+        PageStyle::Offset => (
+            quote!(Offset),
+            o.limit.map_or(100, |p| p.value),
+            text(&o.limit_param, "limit"),
+            text(&o.offset_param, "offset"),
+        ),
+        PageStyle::Page => (
+            quote!(Page),
+            o.per_page.map_or(50, |p| p.value),
+            text(&o.per_page_param, "per_page"),
+            text(&o.page_param, "page"),
+        ),
         PageStyle::Link => (quote!(Link), 0, String::new(), String::new()),
     };
     let size = u64::from(size);

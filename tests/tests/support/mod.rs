@@ -33,7 +33,12 @@ pub struct Seen {
 
 impl Log {
     pub fn push(&self, method: &str, headers: &axum::http::HeaderMap, body: &[u8]) {
-        self.inner.lock().unwrap().push(Seen { at: Instant::now(), method: method.to_string(), headers: headers.clone(), body: body.to_vec() });
+        self.inner.lock().unwrap().push(Seen {
+            at: Instant::now(),
+            method: method.to_string(),
+            headers: headers.clone(),
+            body: body.to_vec(),
+        });
     }
 
     pub fn len(&self) -> usize {

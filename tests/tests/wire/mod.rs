@@ -139,7 +139,9 @@ pub fn hmac_sha256(key: &[u8], canonical: &str) -> String {
 /// Whether `hit` carries a valid signature by `key` in `signature_header`, over the timestamp in
 /// `timestamp_header`; checked independently of restrait.
 pub fn hmac_verifies(hit: &Hit, key: &str, signature_header: &str, timestamp_header: &str) -> bool {
-    let (Some(signature), Some(timestamp)) = (hit.header(signature_header), hit.header(timestamp_header)) else { return false };
+    let (Some(signature), Some(timestamp)) = (hit.header(signature_header), hit.header(timestamp_header)) else {
+        return false;
+    };
     let expected = hmac_sha256(key.as_bytes(), &canonical(&hit.method, &hit.target, timestamp, &hit.body));
     signature == expected
 }
