@@ -153,14 +153,14 @@ impl<'a> Call<'a> {
             return Err(e);
         }
         let inner = &self.client.inner;
-        let mut url = String::with_capacity(inner.base.len() + self.path.len() + self.query.len() + 1);
-        url.push_str(&inner.base);
-        url.push_str(&self.path);
-        if !self.query.is_empty() {
-            url.push('?');
-            url.push_str(&self.query);
-        }
-        let url = Url::parse(&url).map_err(|e| Error::request(format!("the URL is not valid: {e}")))?;
+        // The base's own path (`/v1`) prefixes the rendered one; both are already encoded.
+        let mut url = inner.base_url.clone();
+        let prefix = inner.base_url.path().trim_end_matches('/');
+        let mut path = String::with_capacity(prefix.len() + self.path.len());
+        path.push_str(prefix);
+        path.push_str(&self.path);
+        url.set_path(&path);
+        url.set_query((!self.query.is_empty()).then_some(self.query.as_str()));
 
         // Client defaults, then static headers (a name repeated among them adds values), then
         // per-call headers, each level replacing the one before for the same name.
@@ -191,11 +191,6 @@ impl<'a> Call<'a> {
             bytes
         });
         Ok(Prepared { method: self.endpoint.operation.method.to_http(), url, headers, body })
-    }
-
-    /// The URL as far as it is known before building, for errors about building it.
-    pub(crate) fn template_url(&self) -> String {
-        crate::redact::template_url(&self.client.inner.base, self.endpoint.operation.path)
     }
 }
 

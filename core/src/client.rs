@@ -36,6 +36,9 @@ pub(crate) struct ClientInner {
     pub(crate) api: &'static ApiInfo,
     /// The base URL without a trailing slash; paths are appended to it.
     pub(crate) base: String,
+    /// The base parsed once: each call's URL is this with its path and query set, which
+    /// skips parsing the scheme and host again.
+    pub(crate) base_url: Url,
     pub(crate) http: reqwest::Client,
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Duration,
@@ -339,7 +342,8 @@ impl<C: FromClient> ClientBuilder<C> {
             }
             None => Vec::new(),
         };
-        let origin = Url::parse(&base).map(|u| u.origin()).map_err(|_| Error::request("the base URL is not valid"))?;
+        let base_url = Url::parse(&base).map_err(|_| Error::request("the base URL is not valid"))?;
+        let origin = base_url.origin();
 
         let mut headers = self.headers;
         let brought = self.http.is_some();
@@ -362,6 +366,7 @@ impl<C: FromClient> ClientBuilder<C> {
             inner: Arc::new(ClientInner {
                 api: self.api,
                 base,
+                base_url,
                 http,
                 default_headers: headers,
                 timeout: self.timeout,

@@ -30,15 +30,19 @@ pub async fn invoke<D: Decode>(call: Call<'_>) -> Result<D::Output> {
     let request = prepare(call)?;
     let (outcome, attempts) = execute(&client.inner, endpoint, &request).await;
     // Decode.
-    outcome.and_then(D::decode).map_err(|e| annotate(e, endpoint, Some(&request), None, attempts))
+    outcome.and_then(D::decode).map_err(|e| annotate(e, &client.inner, endpoint, Some(&request), None, attempts))
 }
 
 /// Builds the request of a call once (every attempt and every page sends a copy of it), or
 /// the `Request` error that stops it before anything is sent.
 pub(crate) fn prepare(call: Call<'_>) -> Result<Prepared> {
     let endpoint = call.endpoint;
-    let template_url = call.template_url();
-    let mut request = call.finish().map_err(|e| annotate(e, endpoint, None, Some(template_url), 0))?;
+    let client = call.client;
+    let mut request = call.finish().map_err(|e| {
+        // Only a failure needs the URL as far as it is known: the template on the base.
+        let template_url = redact::template_url(&client.inner.base, endpoint.operation.path);
+        annotate(e, &client.inner, endpoint, None, Some(template_url), 0)
+    })?;
     attach_idempotency_key(endpoint, &mut request);
     Ok(request)
 }
@@ -242,6 +246,7 @@ pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
 /// Names the call in the error: operation, method, redacted URL, attempts.
 pub(crate) fn annotate(
     error: Error,
+    client: &ClientInner,
     endpoint: &Endpoint,
     request: Option<&Prepared>,
     template_url: Option<String>,
@@ -250,7 +255,8 @@ pub(crate) fn annotate(
     if error.has_call() {
         return error;
     }
-    let url = request.map(|r| redact::url(&r.url)).or(template_url);
+    // The auth's own query parameters are redacted even when their names look harmless.
+    let url = request.map(|r| redact::url_with(&r.url, &client.secret_params)).or(template_url);
     error
         .with_call(CallInfo {
             operation: format!("{}::{}", endpoint.api.name, endpoint.operation.name),

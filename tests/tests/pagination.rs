@@ -463,3 +463,40 @@ fn operations_name_the_pagination_style() {
     assert_eq!(style("by_page"), Some(Pagination::Page));
     assert_eq!(style("by_link"), Some(Pagination::Link));
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_api_key_echoed_into_a_next_link_is_redacted_in_errors() {
+    const SENTINEL: &str = "sentinel-key-31337";
+    async fn echoing(uri: Uri) -> Response {
+        if uri.query().is_some_and(|q| q.contains("page=2")) {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "down").into_response();
+        }
+        // The server echoes every query parameter, the key included, into its next link.
+        let next = format!("</echo?{}&page=2>; rel=\"next\"", uri.query().unwrap_or(""));
+        ([("link", next)], Json(items(0, 100))).into_response()
+    }
+    #[api(base = "http://127.0.0.1:1")]
+    trait Echo {
+        #[get("/echo")]
+        #[paginate(link)]
+        fn all(&self) -> Paginated<Item>;
+    }
+    let base = support::serve(Router::new().route("/echo", route_get(echoing))).await;
+    let client = EchoClient::builder()
+        .base_url(base)
+        .auth(restrait::Auth::api_key_query("code", SENTINEL))
+        .retry(RetryPolicy::off())
+        .build()
+        .unwrap();
+    let mut stream = client.all();
+    let err = loop {
+        match stream.try_next().await {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("page 2 fails"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert!(err.url().unwrap().contains("code=REDACTED"), "{err}");
+    assert!(!format!("{err} {err:?}").contains(SENTINEL), "{err}");
+}

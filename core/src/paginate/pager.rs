@@ -75,7 +75,10 @@ impl<T: DeserializeOwned> Pager<T> {
         }
         let request = self.request()?;
         let (outcome, attempts) = execute(&self.client.inner, self.endpoint, &request).await;
-        let annotate = |e| annotate(e, self.endpoint, Some(&request), None, attempts);
+        // A clone of the handle (one `Arc`), so the closure does not hold `self` borrowed.
+        let client = self.client.clone();
+        let endpoint = self.endpoint;
+        let annotate = |e| annotate(e, &client.inner, endpoint, Some(&request), None, attempts);
         let response = outcome.map_err(annotate)?;
         let (status, headers) = (response.status, response.headers);
         let mut body: Value = crate::decode::json(&response.body).map_err(annotate)?;
@@ -181,8 +184,7 @@ impl<T: DeserializeOwned> Pager<T> {
                 let next = url.join(&target).map_err(|e| {
                     Error::new(ErrorKind::Decode).with_message(format!("the `Link` rel=\"next\" is not a URL: {e}"))
                 })?;
-                let base = Url::parse(&self.client.inner.base).map_err(|e| Error::request(e.to_string()))?;
-                if next.origin() != base.origin() {
+                if next.origin() != self.client.inner.origin {
                     return Err(Error::request(format!(
                         "the next page's `Link` points to another origin ({}), which would receive this client's credentials",
                         next.origin().ascii_serialization()

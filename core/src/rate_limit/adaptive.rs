@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use tokio::time::Instant;
 
 /// Multiplicative decrease on a throttle.
@@ -130,8 +130,14 @@ impl Adaptive {
 /// `remaining=0, reset=30` and the `"policy";r=0;t=30` forms) or `RateLimit-Remaining` /
 /// `X-RateLimit-Remaining` headers say it is used up.
 pub(crate) fn exhausted_until_reset(headers: &HeaderMap) -> Option<Duration> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let (remaining, reset) = if let Some(combined) = header("ratelimit") {
+    // Names as constants: looking one up by `&str` would parse and check it on every response.
+    const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+    const REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+    const X_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+    const RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+    const X_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+    let header = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let (remaining, reset) = if let Some(combined) = header(&RATELIMIT) {
         let mut remaining = None;
         let mut reset = None;
         for item in combined.split([',', ';']) {
@@ -145,10 +151,8 @@ pub(crate) fn exhausted_until_reset(headers: &HeaderMap) -> Option<Duration> {
         }
         (remaining, reset)
     } else {
-        let remaining =
-            header("ratelimit-remaining").or_else(|| header("x-ratelimit-remaining")).and_then(|v| v.parse().ok());
-        let reset =
-            header("ratelimit-reset").or_else(|| header("x-ratelimit-reset")).and_then(|v| v.parse::<u64>().ok());
+        let remaining = header(&REMAINING).or_else(|| header(&X_REMAINING)).and_then(|v| v.parse().ok());
+        let reset = header(&RESET).or_else(|| header(&X_RESET)).and_then(|v| v.parse::<u64>().ok());
         (remaining, reset)
     };
     if remaining != Some(0) {
