@@ -51,6 +51,8 @@ fn calls(c: &mut Criterion) {
         .build()
         .unwrap();
     let bare = reqwest::Client::builder().build().unwrap();
+    // A hand-assembled production client would at least bound the call, as restrait always does.
+    let bare_with_timeout = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let url = format!("{base}/users/octocat");
 
     let mut group = c.benchmark_group("get_and_decode");
@@ -58,6 +60,14 @@ fn calls(c: &mut Criterion) {
     group.bench_function("bare_reqwest", |b| {
         b.to_async(&rt).iter(|| async {
             let response = bare.get(&url).send().await.unwrap();
+            assert!(response.status().is_success());
+            let body = response.bytes().await.unwrap();
+            serde_json::from_slice::<User>(&body).unwrap()
+        })
+    });
+    group.bench_function("bare_reqwest_with_timeout", |b| {
+        b.to_async(&rt).iter(|| async {
+            let response = bare_with_timeout.get(&url).send().await.unwrap();
             assert!(response.status().is_success());
             let body = response.bytes().await.unwrap();
             serde_json::from_slice::<User>(&body).unwrap()
