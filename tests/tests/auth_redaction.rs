@@ -2,10 +2,9 @@
 //! `Debug` of builders, clients and `Auth` values, in the `Display` and `Debug` of the errors
 //! of every kind, or in anything a `tracing` subscriber capturing at TRACE level receives.
 
+mod support;
 mod wire;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -91,19 +90,6 @@ impl Seen {
     }
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The server: `/token` issues the secret as the access token, `/token-fail` refuses the
 /// client, and the rest produce one error kind each.
 async fn server() -> (String, Wire) {
@@ -167,7 +153,7 @@ fn schemes(base: &str) -> Vec<(&'static str, Auth)> {
 
 #[tokio::test(start_paused = true)]
 async fn the_secret_never_appears_in_debug_errors_or_traces() {
-    let captured = Captured::default();
+    let captured = support::Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::registry().with(
         tracing_subscriber::fmt::layer()
@@ -259,7 +245,7 @@ async fn the_secret_never_appears_in_debug_errors_or_traces() {
     for (what, text) in &seen.texts {
         assert_clean(what, text);
     }
-    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let traces = captured.text();
     assert!(
         traces.contains("restrait.call")
             && traces.contains("OAuth2 token obtained")

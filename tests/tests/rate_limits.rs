@@ -121,54 +121,57 @@ async fn a_method_limit_applies_on_top_of_the_client_limit() {
     assert_eq!(log.len(), 16);
 }
 
-#[tokio::test(start_paused = true)]
-async fn retry_after_pauses_every_caller_of_the_client() {
+/// A server whose `n`th answer (from 0) is `answer(n)`, logging every request.
+async fn scripted(answer: fn(usize) -> axum::response::Response) -> (PacedClient, Log) {
     let hits = Arc::new(AtomicUsize::new(0));
     let log = Log::default();
-    let (h2, seen) = (hits.clone(), log.clone());
+    let seen = log.clone();
     let router = Router::new().route(
         "/ok",
         route_get(move |h: HeaderMap| {
-            let (hits, seen) = (h2.clone(), seen.clone());
+            let (hits, seen) = (hits.clone(), seen.clone());
             async move {
                 seen.push("GET", &h, b"");
-                if hits.fetch_add(1, Ordering::SeqCst) == 0 {
-                    (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "2")]).into_response()
-                } else {
-                    StatusCode::NO_CONTENT.into_response()
-                }
+                answer(hits.fetch_add(1, Ordering::SeqCst))
             }
         }),
     );
-    let client = PacedClient::builder().base_url(serve(router).await).build().unwrap();
+    (PacedClient::builder().base_url(serve(router).await).build().unwrap(), log)
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_pauses_every_caller_of_the_client() {
+    let (client, log) = scripted(|n| match n {
+        0 => (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "2")]).into_response(),
+        _ => StatusCode::NO_CONTENT.into_response(),
+    })
+    .await;
     let start = Instant::now();
-    client.ok().await.unwrap();
-    // A second caller arriving after the 429 waits for the same pause.
-    let other = client.clone();
-    other.ok().await.unwrap();
+    let first = tokio::spawn({
+        let client = client.clone();
+        async move { client.ok().await }
+    });
+    // Once the 429 is in, a second caller starts while the first waits out Retry-After: 2.
+    while log.len() < 1 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = client.ok().await;
+    first.await.unwrap().unwrap();
+    second.unwrap();
     let offsets = log.offsets(start);
+    assert_eq!(offsets.len(), 3);
     assert_eq!(offsets[0], Duration::ZERO);
-    assert!(offsets[1..].iter().all(|t| *t >= Duration::from_secs(2)), "{offsets:?}");
+    assert!(offsets[1..].iter().all(|t| *t >= Duration::from_secs(2)), "the second caller went early: {offsets:?}");
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_exhausted_x_ratelimit_quota_pauses_until_the_reset() {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let log = Log::default();
-    let (h2, seen) = (hits.clone(), log.clone());
-    let router = Router::new().route(
-        "/ok",
-        route_get(move |h: HeaderMap| {
-            let (hits, seen) = (h2.clone(), seen.clone());
-            async move {
-                seen.push("GET", &h, b"");
-                let remaining = if hits.fetch_add(1, Ordering::SeqCst) == 0 { "0" } else { "10" };
-                (StatusCode::NO_CONTENT, [("x-ratelimit-remaining", remaining), ("x-ratelimit-reset", "3")])
-                    .into_response()
-            }
-        }),
-    );
-    let client = PacedClient::builder().base_url(serve(router).await).build().unwrap();
+    let (client, log) = scripted(|n| {
+        let remaining = if n == 0 { "0" } else { "10" };
+        (StatusCode::NO_CONTENT, [("x-ratelimit-remaining", remaining), ("x-ratelimit-reset", "3")]).into_response()
+    })
+    .await;
     let start = Instant::now();
     client.ok().await.unwrap();
     client.ok().await.unwrap();

@@ -2,8 +2,6 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use axum::routing::get as route_get;
@@ -17,22 +15,9 @@ trait Traced {
     async fn item(&self, id: u32, #[query] api_key: &str) -> Result<()>;
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_call_has_one_span_and_each_retry_an_event() {
-    let captured = Captured::default();
+    let captured = support::Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::registry().with(
         tracing_subscriber::fmt::layer()
@@ -50,7 +35,7 @@ async fn a_call_has_one_span_and_each_retry_an_event() {
         .unwrap();
     client.item(7, "sentinel-secret-value").await.unwrap_err();
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     let retries: Vec<&str> = text.lines().filter(|l| l.contains("restrait: retrying")).collect();
     assert_eq!(retries.len(), 2, "{text}");
     assert!(

@@ -54,3 +54,24 @@ impl Log {
         self.all().iter().map(|s| s.at.duration_since(start)).collect()
     }
 }
+
+/// Everything a `tracing` fmt layer writes (`.with_writer(move || captured.clone())`), kept
+/// for assertions.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
