@@ -1,31 +1,8 @@
 //! Redirects, followed by the engine itself so that credentials go only where they belong.
 //!
-//! The HTTP client restrait builds never follows a redirect (`redirect::Policy::none()`); the
-//! engine reads each 301, 302, 303, 307 and 308 and decides:
-//!
-//! - **Where**: by default only to the base URL's origin (scheme, host and port); see
-//!   [`Redirects`] for other policies. A redirect the policy does not allow is an
-//!   [`ErrorKind::Redirect`] error that names the target.
-//! - **Never down**: a redirect from `https` to `http` is always refused, whatever the policy.
-//! - **Credentials**: a hop to the base URL's origin gets fresh credentials from the
-//!   authenticator (an HMAC signature of the new path, for instance). A hop to any other
-//!   origin gets none of them: not the `Authorization` header, API-key headers or query
-//!   parameters, nor HMAC headers. The `Authorization`, `Proxy-Authorization` and `Cookie`
-//!   headers are dropped on such a hop even when they came from the caller, and query
-//!   parameters that carry the authenticator's credentials
-//!   ([`Authenticate::secret_query_params`](crate::Authenticate::secret_query_params)) are
-//!   removed from any redirect target that echoes them.
-//! - **Method**: 303 turns every method but `HEAD` into a `GET` without a body; 301 and 302
-//!   turn a `POST` into a `GET` without a body (as browsers and reqwest do); 307 and 308 keep
-//!   the method and the body.
-//! - **How many**: at most 10 hops per attempt by default
-//!   ([`Redirects::max_redirects`]). The hops of one attempt share its deadline and count as
-//!   one attempt.
-//!
-//! These guarantees hold for the client restrait builds. A client given to
-//! [`ClientBuilder::http_client`](crate::ClientBuilder::http_client) must be built with
-//! `reqwest::redirect::Policy::none()` for them to hold: one that follows redirects itself does
-//! so before the engine sees them, with reqwest's own rules.
+//! The HTTP client restrait builds never follows a redirect (`redirect::Policy::none()`): the
+//! engine reads each 301, 302, 303, 307 and 308 and decides where it may go, which credentials
+//! go with it and what becomes of the method, by the rules documented on [`Redirects`].
 
 use std::fmt;
 
