@@ -5,7 +5,9 @@ pub use async_trait::async_trait;
 
 pub use crate::call::Call;
 pub use crate::client::FromClient;
-pub use crate::decode::{decode_api_error, Decode, Json, RawBytes, Text, Unit, WithResponse};
+pub use crate::decode::{
+    decode_api_error, decoder, json_body, Decode, Decoder, Json, JsonBody, RawBytes, Text, Unit, WithResponse,
+};
 pub use crate::endpoint::{ApiInfo, Endpoint, PathPart, Timeouts};
 pub use crate::engine::invoke;
 pub use crate::paginate::paginate;

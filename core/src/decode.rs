@@ -32,6 +32,45 @@ pub struct RawBytes;
 /// `Result<Response<T>>`: status and headers beside the decoded body.
 pub struct WithResponse<D>(PhantomData<fn() -> D>);
 
+/// A type that a JSON response body can be decoded into: any `DeserializeOwned` type. Generated
+/// code asserts it at the user's type (`json_body::<User>()`, and as the bound of `paginate` and
+/// `decode_api_error`), so that a type without `Deserialize` is reported there, once, in these
+/// words.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from a JSON response body",
+    label = "this type does not implement `serde::Deserialize`",
+    note = "restrait decodes JSON response bodies into this type (the `T` of `Result<T>`, each item of `Paginated<T>`, or the `error` type of #[api]): add `#[derive(serde::Deserialize)]` to it; a method may also return `Result<String>`, `Result<bytes::Bytes>` or `Result<()>` to take the body as text, as bytes, or not at all"
+)]
+pub trait JsonBody: DeserializeOwned {}
+
+impl<T: DeserializeOwned> JsonBody for T {}
+
+/// Used by generated code: checks, at the span of the user's type, that it is a [`JsonBody`].
+pub fn json_body<T: JsonBody>() {}
+
+/// A [`Decode`] as a value: the function that turns the response into the method's `T`.
+///
+/// The engine's [`invoke`](crate::__private::invoke) takes the decoder as a value rather than
+/// as a type parameter, so the future of a call is generic only over `T`. A declared type that
+/// cannot be decoded then makes only the `decoder::<D, T>()` call ill-typed (reported at the
+/// user's type), not the future that `#[async_trait]` boxes (which rustc would report again, at
+/// `#[api]`).
+pub struct Decoder<T>(pub(crate) fn(RawResponse) -> Result<T>);
+
+impl<T> Clone for Decoder<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Decoder<T> {}
+
+/// Used by generated code: the decoder `D` of the declared `Result<T>` as a value. `T` is
+/// named rather than left to `D::Output`, so that nothing outside this call depends on
+/// projecting through `D`.
+pub fn decoder<D: Decode<Output = T>, T>() -> Decoder<T> {
+    Decoder(D::decode)
+}
+
 impl<T: DeserializeOwned + Send> Decode for Json<T> {
     type Output = T;
     #[allow(private_interfaces)]
@@ -151,7 +190,7 @@ pub(crate) fn short_type_name(full: &'static str) -> &'static str {
 }
 
 /// Decodes an error body into the API's declared error type.
-pub fn decode_api_error<E: DeserializeOwned + Send + Sync + 'static>(
+pub fn decode_api_error<E: JsonBody + Send + Sync + 'static>(
     body: &[u8],
 ) -> Option<Box<dyn std::any::Any + Send + Sync>> {
     serde_json::from_slice::<E>(body).ok().map(|e| Box::new(e) as _)

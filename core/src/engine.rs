@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::auth;
 use crate::call::{Call, Prepared};
 use crate::client::ClientInner;
-use crate::decode::Decode;
+use crate::decode::Decoder;
 use crate::endpoint::Endpoint;
 use crate::error::{CallInfo, Error, ErrorKind, Result, TimeoutKind};
 use crate::redact;
@@ -23,14 +23,15 @@ use crate::retry::{backoff, RetryPolicy};
 use crate::send::{AttemptDeadline, RawResponse};
 use crate::trace;
 
-/// Runs one call through the engine and decodes its response as `D`.
-pub async fn invoke<D: Decode>(call: Call<'_>) -> Result<D::Output> {
+/// Runs one call through the engine and decodes its response with `decoder`
+/// ([`decoder::<D, T>()`](crate::__private::decoder) for a decoder type `D`).
+pub async fn invoke<T>(call: Call<'_>, decoder: Decoder<T>) -> Result<T> {
     let endpoint = call.endpoint;
     let client = call.client;
     let request = prepare(call)?;
     let (outcome, attempts) = execute(&client.inner, endpoint, &request).await;
     // Decode.
-    outcome.and_then(D::decode).map_err(|e| annotate(e, &client.inner, endpoint, Some(&request), None, attempts))
+    outcome.and_then(decoder.0).map_err(|e| annotate(e, &client.inner, endpoint, Some(&request), None, attempts))
 }
 
 /// Builds the request of a call once (every attempt and every page sends a copy of it), or

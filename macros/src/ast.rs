@@ -45,6 +45,8 @@ pub struct Endpoint {
     /// `#[paginate(...)]` (None when absent or unreadable) and the attribute's span.
     pub paginate: Option<(Option<PaginateArgs>, Span)>,
     pub params: Vec<Param>,
+    /// `#[query]` or `#[body]` stood on the method itself (already reported).
+    pub argument_attribute_on_method: bool,
 }
 
 impl Endpoint {
@@ -154,6 +156,15 @@ pub enum Decoder {
 }
 
 impl Decoder {
+    /// The `T` decoded from JSON, if any: where a type error about the body belongs.
+    pub fn json_type(&self) -> Option<&Type> {
+        match self {
+            Decoder::Json(ty) => Some(ty),
+            Decoder::Response(inner) => inner.json_type(),
+            _ => None,
+        }
+    }
+
     pub fn reads_body(&self) -> bool {
         match self {
             Decoder::Unit => false,

@@ -16,6 +16,8 @@ pub fn api(cx: &mut Ctxt, api: &Api) {
         async_or_paginated(cx, endpoint);
         placeholders_match_arguments(cx, endpoint);
         at_most_one_body(cx, endpoint);
+        one_argument_per_header(cx, endpoint);
+        flattened_values_have_fields(cx, endpoint);
         no_body_without_meaning(cx, endpoint);
         idempotent_is_meaningful(cx, endpoint);
         head_returns_no_body(cx, endpoint);
@@ -59,9 +61,22 @@ fn receiver_is_ref_self(cx: &mut Ctxt, e: &Endpoint) {
                 as_written(r)
             ),
         ),
-        Some(FnArg::Receiver(r)) => {
-            cx.error_at(r, format!("`fn {}` takes `{}`; write `&self`", e.ident, as_written(r)))
-        }
+        Some(FnArg::Receiver(r)) if r.reference.is_none() && r.colon_token.is_none() => cx.error_at(
+            r,
+            format!(
+                "`fn {}` takes `{}` by value, which would use up the client on the first call; write `&self`",
+                e.ident,
+                as_written(r)
+            ),
+        ),
+        Some(FnArg::Receiver(r)) => cx.error_at(
+            r,
+            format!(
+                "`fn {}` takes `{}`; the client is shared by every caller, so write `&self`",
+                e.ident,
+                as_written(r)
+            ),
+        ),
         _ => cx.error_at(
             &e.sig.ident,
             format!(
@@ -108,10 +123,26 @@ fn async_or_paginated(cx: &mut Ctxt, e: &Endpoint) {
         ),
         (false, Some(_)) => {
             if paginated_item(&e.sig.output).is_none() {
-                cx.error_at(
-                    &e.sig.output,
-                    format!("`#[paginate]` methods return a stream: write `fn {}(..) -> Paginated<T>`, where `T` is one item", e.ident),
-                );
+                match &e.sig.output {
+                    ReturnType::Type(_, ty) => {
+                        // `Vec<User>` or `Result<Vec<User>>`: the item is `User`.
+                        let inner = generic_arg(ty, "Result").unwrap_or(ty);
+                        let item = generic_arg(inner, "Vec").map_or_else(|| "T".to_string(), as_written);
+                        cx.error_at(
+                            ty,
+                            format!(
+                                "`fn {}` has `#[paginate]`, so it returns a lazy stream of items, not `{}`: write `-> Paginated<{item}>`{}",
+                                e.ident,
+                                as_written(ty),
+                                if item == "T" { ", where `T` is one item" } else { "" }
+                            ),
+                        );
+                    }
+                    ReturnType::Default => cx.error_span(
+                        e.sig.paren_token.span.close(),
+                        format!("`fn {}` has `#[paginate]`, so it returns a lazy stream of items: add `-> Paginated<T>`, where `T` is one item", e.ident),
+                    ),
+                }
             }
         }
         (true, None) => {
@@ -170,6 +201,7 @@ fn placeholders_match_arguments(cx: &mut Ctxt, e: &Endpoint) {
     for p in e.params.iter().filter(|p| p.kind == ParamKind::Path) {
         if !template.placeholders().any(|ph| ph.name == unraw(&p.ident))
             && !suggested.contains(&unraw(&p.ident).as_str())
+            && !e.argument_attribute_on_method
         {
             cx.error_at(
                 &p.ident,
@@ -199,6 +231,104 @@ fn at_most_one_body(cx: &mut Ctxt, e: &Endpoint) {
     }
 }
 
+// A per-call header is set by one argument.
+//     async fn a(&self, #[header("X-Id")] a: &str, #[header("x-id")] b: &str)
+fn one_argument_per_header(cx: &mut Ctxt, e: &Endpoint) {
+    let headers: Vec<(&crate::ast::Param, &String, &syn::LitStr)> = e
+        .params
+        .iter()
+        .filter_map(|p| match &p.kind {
+            ParamKind::Header { name, lit } => Some((p, name, lit)),
+            _ => None,
+        })
+        .collect();
+    for (i, (p, name, lit)) in headers.iter().enumerate() {
+        if let Some((first, _, _)) = headers[..i].iter().find(|(_, n, _)| n == name) {
+            cx.error_at(
+                lit,
+                format!(
+                    "header `{}` is already set by argument `{}`; a header takes one argument, so remove `{}` or rename its header",
+                    lit.value(),
+                    unraw(&first.ident),
+                    unraw(&p.ident)
+                ),
+            );
+        }
+    }
+}
+
+// `#[query(flatten)]` and `#[body(form)]` spread the fields of a struct (or the entries of a
+// map, or a list of pairs) into `name=value` pairs; a scalar or a list of values has no names.
+//     async fn search(&self, #[query(flatten)] tags: Vec<String>)
+fn flattened_values_have_fields(cx: &mut Ctxt, e: &Endpoint) {
+    for p in &e.params {
+        let what = match p.kind {
+            ParamKind::Query { flatten: true, .. } => "#[query(flatten)]",
+            ParamKind::Body(crate::ast::BodyKind::Form) => "#[body(form)]",
+            _ => continue,
+        };
+        let Some(kind) = nameless(&p.ty) else { continue };
+        let name = unraw(&p.ident);
+        let fix = match (what, kind) {
+            ("#[query(flatten)]", Nameless::List) => {
+                format!("use `#[query]` to repeat one parameter (`{name}=a&{name}=b`)")
+            }
+            ("#[query(flatten)]", Nameless::Scalar) => format!("use `#[query]` for one parameter (`{name}=...`)"),
+            (_, Nameless::List) => {
+                "send a struct, a map or a list of `(name, value)` pairs, or use `#[body]` for a JSON array".to_string()
+            }
+            _ => "send a struct or a map, or use `#[body(raw)]` to send the value as it is".to_string(),
+        };
+        cx.error_at(
+            &p.ty,
+            format!(
+                "{what} spreads the fields of a struct (or a map's entries) into `name=value` pairs, and `{}` has no names; {fix}",
+                as_written(&p.ty)
+            ),
+        );
+    }
+}
+
+enum Nameless {
+    Scalar,
+    List,
+}
+
+/// Whether `ty` is, as written, a value without field names: a number, a string, a bool, or a
+/// list of such (a list of pairs has names). Unknown types are assumed to be structs.
+fn nameless(ty: &Type) -> Option<Nameless> {
+    const SCALARS: &[&str] = &[
+        "bool", "char", "str", "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+        "isize", "f32", "f64",
+    ];
+    const LISTS: &[&str] = &["Vec", "VecDeque", "HashSet", "BTreeSet"];
+    let list_of = |elem: &Type| match elem {
+        Type::Tuple(_) => None,
+        _ => Some(Nameless::List),
+    };
+    match ty {
+        Type::Reference(r) => nameless(&r.elem),
+        Type::Paren(p) => nameless(&p.elem),
+        Type::Slice(s) => list_of(&s.elem),
+        Type::Array(a) => list_of(&a.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            let name = last.ident.to_string();
+            if let Some(inner) = generic_arg(ty, "Option") {
+                return nameless(inner);
+            }
+            if SCALARS.contains(&name.as_str()) && last.arguments.is_none() {
+                return Some(Nameless::Scalar);
+            }
+            if LISTS.contains(&name.as_str()) {
+                return generic_arg(ty, &name).map_or(Some(Nameless::List), list_of);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
 // GET, HEAD and OPTIONS carry no body.
 //     #[get("/search")] async fn search(&self, #[body] q: &Query)
 fn no_body_without_meaning(cx: &mut Ctxt, e: &Endpoint) {
@@ -218,12 +348,17 @@ fn no_body_without_meaning(cx: &mut Ctxt, e: &Endpoint) {
     }
 }
 
-// `#[idempotent]` marks a POST or PATCH as safe to retry; elsewhere it says nothing or
-// contradicts `#[retry(off)]`.
+// `#[idempotent]` marks a POST or PATCH as safe to retry; elsewhere it says nothing (GET,
+// or beside `#[idempotency_key]`) or contradicts `#[retry(off)]`.
 //     #[get("/a")] #[idempotent] async fn a(&self)
 fn idempotent_is_meaningful(cx: &mut Ctxt, e: &Endpoint) {
     let (Some(span), Some(method)) = (e.idempotent, e.method()) else { return };
-    if method.is_idempotent() {
+    if e.idempotency_key.is_some() {
+        cx.error_span(
+            span,
+            "`#[idempotent]` is redundant beside `#[idempotency_key]`, which already makes the call safe to retry; remove `#[idempotent]`",
+        );
+    } else if method.is_idempotent() {
         cx.error_span(
             span,
             format!("`#[idempotent]` is redundant: {} is idempotent and always retried; remove it", method.upper()),
@@ -295,6 +430,14 @@ fn classify(ty: &Type) -> Decoder {
     Decoder::Json(Box::new(ty.clone()))
 }
 
+/// The `T` of a declared `Result<T>`.
+pub fn result_type(output: &ReturnType) -> Option<&Type> {
+    match output {
+        ReturnType::Type(_, ty) => generic_arg(ty, "Result"),
+        ReturnType::Default => None,
+    }
+}
+
 /// The `T` of a declared `Paginated<T>`.
 pub fn paginated_item(output: &ReturnType) -> Option<&Type> {
     match output {
@@ -319,7 +462,7 @@ fn generic_arg<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
 
 /// Tokens as a person writes them (`&mut self`, `Option<String>`), not as `quote` spaces them
 /// (`& mut self`, `Option < String >`), for quoting in messages.
-fn as_written(tokens: &impl quote::ToTokens) -> String {
+pub fn as_written(tokens: &impl quote::ToTokens) -> String {
     let mut text = tokens.to_token_stream().to_string();
     for (spaced, tight) in [
         (" :: ", "::"),

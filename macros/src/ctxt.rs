@@ -21,10 +21,6 @@ impl Ctxt {
         self.errors.push(syn::Error::new(span, message));
     }
 
-    pub fn syn_error(&mut self, error: syn::Error) {
-        self.errors.push(error);
-    }
-
     pub fn darling_error(&mut self, error: darling::Error) {
         // darling keeps one error per problem (with its span and "did you mean" hint).
         for e in error {

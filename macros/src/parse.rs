@@ -5,7 +5,7 @@
 use darling::ast::NestedMeta;
 use darling::FromMeta;
 use proc_macro2::{Span, TokenStream};
-use quote::format_ident;
+use quote::{format_ident, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Pat, TraitItem, Type};
 
@@ -18,8 +18,15 @@ use crate::path;
 const SHARED: &[&str] = &["header", "retry", "rate_limit", "timeout"];
 const METHOD_ONLY: &[&str] = &["idempotent", "idempotency_key", "paginate"];
 const ARGUMENT_ONLY: &[&str] = &["query", "body"];
-/// The keys of `#[api(...)]`, as [`ApiArgs`] reads them.
-const API_KEYS: &[&str] = &["base", "base_env", "client", "error", "crate"];
+const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
+/// The keys of `#[api(...)]`, as [`ApiArgs`] reads them, each as an example of its use.
+const API_KEYS: &[&str] = &[
+    "base = \"https://api.example.com\"",
+    "base_env = \"API_URL\"",
+    "client = ApiClient",
+    "error = ApiError",
+    "crate = \"restrait\"",
+];
 
 /// Reads `#[api(args)] trait ...`. The model is returned even when the arguments of `#[api]`
 /// are unusable (with stand-ins, see [`read_api_args`]), so that a stub client is emitted.
@@ -27,9 +34,10 @@ pub fn api(cx: &mut Ctxt, args: TokenStream, item: &mut syn::ItemTrait) -> Optio
     let args = read_api_args(cx, args);
 
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+        let written = crate::check::as_written(&item.generics);
         cx.error_at(
             &item.generics,
-            "an #[api] trait cannot be generic; the client needs one concrete type for each argument and result",
+            format!("an #[api] trait cannot be generic: the client needs a concrete type for every argument and result; remove `{written}` and name the types in the methods, with one trait per type if several are needed"),
         );
     }
 
@@ -76,19 +84,25 @@ pub fn api(cx: &mut Ctxt, args: TokenStream, item: &mut syn::ItemTrait) -> Optio
 /// client are emitted under the names the rest of the program uses: the user then sees only
 /// the real mistake, not "cannot find type `XClient`" or "unused import `get`" after it.
 fn read_api_args(cx: &mut Ctxt, args: TokenStream) -> Result<ApiArgs, Box<ApiArgs>> {
-    let mut items = match NestedMeta::parse_meta_list(args) {
+    let written = args.clone();
+    let items = match NestedMeta::parse_meta_list(args) {
         Ok(items) => items,
         Err(e) => {
-            cx.syn_error(e);
+            cx.error_span(
+                e.span(),
+                format!(
+                    "#[api] holds keys separated by commas, such as `#[api(base = \"https://api.example.com\")]`; {e}"
+                ),
+            );
             return Err(Box::new(recover_api_args(&[])));
         }
     };
-    // Keys are checked here rather than by darling, whose "Unknown field" neither uses our
-    // word nor lists the keys when no key is close.
+    // A bare string and a shared attribute written as a key get messages of their own; the
+    // other keys go through the check every attribute uses.
     let mut reported = false;
-    items.retain(|item| {
-        let meta = match item {
-            NestedMeta::Meta(m) => m,
+    let items: Vec<NestedMeta> = items
+        .into_iter()
+        .filter(|item| match item {
             NestedMeta::Lit(lit) => {
                 let message = match lit {
                     syn::Lit::Str(s) => format!("name the key: `#[api(base = \"{}\")]`", s.value()),
@@ -96,35 +110,36 @@ fn read_api_args(cx: &mut Ctxt, args: TokenStream) -> Result<ApiArgs, Box<ApiArg
                 };
                 cx.error_at(lit, message);
                 reported = true;
-                return false;
+                false
             }
-        };
-        let path = meta.path();
-        let key = path.get_ident().map(|i| i.to_string()).unwrap_or_else(|| quote::quote!(#path).to_string().replace(' ', ""));
-        if API_KEYS.contains(&key.as_str()) {
-            return true;
-        }
-        let message = if SHARED.contains(&key.as_str()) {
-            format!("`{key}` is not a key of #[api] but an attribute of its own: write `#[{key}(...)]` on the trait, below `#[api(...)]`")
-        } else {
-            let keys: Vec<String> = API_KEYS.iter().map(|k| k.to_string()).collect();
-            match crate::check::closest(&key, &keys) {
-                Some(close) => format!("unknown key `{key}` in #[api]; did you mean `{close}`?"),
-                None => format!("unknown key `{key}` in #[api]; the keys are `base`, `base_env`, `client`, `error` and `crate`"),
+            NestedMeta::Meta(meta) => {
+                let key = attr::path_name(meta.path());
+                if meta.path().get_ident().is_some() && SHARED.contains(&key.as_str()) {
+                    cx.error_at(
+                        meta.path(),
+                        format!("`{key}` is not a key of #[api] but an attribute of its own: write `#[{key}(...)]` on the trait, below `#[api(...)]`"),
+                    );
+                    return false;
+                }
+                true
             }
-        };
-        cx.error_at(path, message);
-        false
-    });
+        })
+        .collect();
+    let mut items = attr::check_keys(cx, "#[api]", items, API_KEYS);
     // darling's "Missing field `base`" names the key but not what goes in it, so the key is
     // checked here and darling is given a stand-in to check the others.
     let has_base = items.iter().any(|i| matches!(i, NestedMeta::Meta(m) if m.path().is_ident("base")));
     if !has_base && !reported {
-        let message = match items.is_empty() {
-            true => "#[api] needs the base URL of the service: `#[api(base = \"https://api.example.com\")]`",
-            false => "#[api] needs the base URL of the service: add `base = \"https://api.example.com\"`",
-        };
-        cx.error_span(Span::call_site(), message);
+        match written.is_empty() {
+            true => cx.error_span(
+                Span::call_site(),
+                "#[api] needs the base URL of the service: `#[api(base = \"https://api.example.com\")]`",
+            ),
+            false => cx.error_at(
+                &written,
+                "#[api] needs the base URL of the service: add `base = \"https://api.example.com\"`",
+            ),
+        }
     }
     if !has_base {
         items.push(NestedMeta::Meta(syn::parse_quote!(base = "")));
@@ -211,12 +226,26 @@ fn read_shared(cx: &mut Ctxt, attrs: &mut Vec<Attribute>, place: Place) -> Share
                 return false;
             }
             if HttpMethod::from_ident(&name).is_some() || METHOD_ONLY.contains(&name.as_str()) {
-                cx.error_at(a, format!("`#[{name}]` goes on a method of the trait, not on the trait"));
+                cx.error_at(
+                    a,
+                    format!("`#[{name}]` goes on a method of the trait, not on the trait; move it onto the method it is for"),
+                );
                 return false;
             }
         }
-        if ARGUMENT_ONLY.contains(&name.as_str()) {
-            cx.error_at(a, format!("`#[{name}]` goes on an argument, such as `#[{name}] value: T`"));
+        match name.as_str() {
+            "query" => {
+                cx.error_at(a, "`#[query]` goes on an argument, such as `async fn search(&self, #[query] q: &str)`; a fixed query parameter goes in the path: `#[get(\"/search?sort=asc\")]`");
+                return false;
+            }
+            "body" => {
+                cx.error_at(a, "`#[body]` goes on the argument that is sent as the body, such as `async fn create(&self, #[body] user: &User)`");
+                return false;
+            }
+            _ => {}
+        }
+        if let Some(ours) = misspelled(a) {
+            cx.error_at(a.path(), format!("unknown attribute `#[{name}]`; did you mean `#[{ours}]`?"));
             return false;
         }
         true
@@ -229,6 +258,32 @@ fn read_shared(cx: &mut Ctxt, attrs: &mut Vec<Attribute>, place: Place) -> Share
 /// the lone `#`, which says much less.
 fn name_span(attr: &Attribute) -> Span {
     attr.path().segments.last().map_or_else(|| attr.span(), |s| s.ident.span())
+}
+
+/// The restrait attribute that `attr` is a likely misspelling of (`#[retries]` for `#[retry]`),
+/// where rustc would only say that it cannot find `retries`.
+fn misspelled(attr: &Attribute) -> Option<&'static str> {
+    // Attributes of the language that may stand on a trait, a method or an argument.
+    const BUILTIN: &[&str] =
+        &["doc", "allow", "warn", "deny", "forbid", "expect", "cfg", "cfg_attr", "deprecated", "must_use", "inline"];
+    let name = attr.path().get_ident()?.to_string();
+    // Short names are too easily close to one of ours by accident.
+    if name.len() < 4 || BUILTIN.contains(&name.as_str()) || is_ours(&name) {
+        return None;
+    }
+    let ours = [HTTP_METHODS, SHARED, METHOD_ONLY, ARGUMENT_ONLY].concat();
+    // A plural (`#[retries]`, `#[headers]`) is the likeliest slip, and too far for the edit
+    // distance alone.
+    let singular = match name.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => name.strip_suffix('s').unwrap_or(&name).to_string(),
+    };
+    if let Some(exact) = ours.iter().find(|n| **n == singular) {
+        return Some(exact);
+    }
+    let names: Vec<String> = ours.iter().map(|s| s.to_string()).collect();
+    let close = crate::check::closest(&name, &names)?;
+    ours.into_iter().find(|n| *n == close)
 }
 
 fn is_ours(name: &str) -> bool {
@@ -260,8 +315,7 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
             methods.push((method, name_span(a)));
             attribute_paths.push(a.path().clone());
             if methods.len() == 1 {
-                let example = format!("#[{name}(\"/path/<id>\")]");
-                if let Some(lit) = attr::single_string(cx, a, &example) {
+                if let Some(lit) = method_path(cx, a, &name) {
                     match path::parse(&lit.value()) {
                         Ok(template) => path = Some((lit, template)),
                         Err(errors) => {
@@ -278,7 +332,7 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
         match name.as_str() {
             "idempotent" => {
                 if !matches!(a.meta, syn::Meta::Path(_)) {
-                    cx.error_at(a, "`#[idempotent]` takes no arguments");
+                    cx.error_at(a, "`#[idempotent]` takes no arguments; write `#[idempotent]`");
                 }
                 idempotent = Some(name_span(a));
                 false
@@ -309,6 +363,10 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
             _ => true,
         }
     });
+    // `#[query]` or `#[body]` on the method is reported by `read_shared`; it was meant for an
+    // argument, which is then not reported again as used nowhere.
+    let argument_attribute_on_method =
+        f.attrs.iter().any(|a| a.path().get_ident().is_some_and(|i| ARGUMENT_ONLY.contains(&i.to_string().as_str())));
     let shared = read_shared(cx, &mut f.attrs, Place::Method);
 
     let mut params = Vec::new();
@@ -331,7 +389,52 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
         idempotency_key,
         paginate,
         params,
+        argument_attribute_on_method,
     }
+}
+
+/// The path of `#[get("/path")]`: one string literal, written in the attribute, because it is
+/// checked here at compile time.
+fn method_path(cx: &mut Ctxt, a: &Attribute, name: &str) -> Option<syn::LitStr> {
+    let example = format!("#[{name}(\"/users/<id>\")]");
+    let syn::Meta::List(list) = &a.meta else {
+        cx.error_at(a, format!("`#[{name}]` needs the path it requests: `{example}`"));
+        return None;
+    };
+    let items = match syn::parse::Parser::parse2(
+        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+        list.tokens.clone(),
+    ) {
+        Ok(items) => items,
+        Err(_) => {
+            cx.error_at(&list.tokens, format!("`#[{name}]` takes the path as one string literal: `{example}`"));
+            return None;
+        }
+    };
+    match items.first() {
+        None => cx.error_at(a, format!("`#[{name}()]` is empty; write the path it requests: `{example}`")),
+        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. })) if items.len() == 1 => {
+            return Some(lit.clone());
+        }
+        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(_), .. })) => {
+            let extra = &items[1];
+            cx.error_at(
+                extra,
+                format!(
+                    "`#[{name}]` takes one path; remove `{}` and declare a method per path",
+                    extra.to_token_stream()
+                ),
+            );
+        }
+        Some(other) => {
+            let written = other.to_token_stream().to_string();
+            cx.error_at(
+                other,
+                format!("the path must be a string literal written in the attribute, such as `{example}`: it is checked at compile time, and the macro cannot see the value of `{written}`"),
+            );
+        }
+    }
+    None
 }
 
 /// Reads one typed argument and removes its restrait attribute.
@@ -347,10 +450,29 @@ fn read_param(cx: &mut Ctxt, typed: &mut syn::PatType) -> Option<Param> {
             "query" => read_query(cx, a, &typed.pat),
             "header" => read_header_param(cx, a),
             "body" => read_body(cx, a),
-            _ => return true,
+            _ => {
+                if let Some(ours) = misspelled(a) {
+                    cx.error_at(a.path(), format!("unknown attribute `#[{name}]`; did you mean `#[{ours}]`?"));
+                    unreadable = true;
+                    return false;
+                }
+                return true;
+            }
         };
-        if kind.is_some() {
-            cx.error_at(a, "an argument takes one of `#[query]`, `#[header(\"Name\")]` or `#[body]`; remove this one");
+        if let Some(first) = &kind {
+            let arg = wire_name(&typed.pat);
+            let this = read.as_ref().map_or_else(|| format!("#[{name}]"), describe);
+            let message = match (first, &read) {
+                (ParamKind::Body(_), Some(ParamKind::Body(_))) => format!(
+                    "`{arg}` already has `{}`, and a body has one encoding: keep `#[body]` (JSON), `#[body(form)]` (url-encoded form) or `#[body(raw)]` (bytes), not both",
+                    describe(first)
+                ),
+                _ => format!(
+                    "`{arg}` already has `{}`; an argument goes to one place in the request, so remove `{this}` (to send a value twice, declare two arguments)",
+                    describe(first)
+                ),
+            };
+            cx.error_at(a, message);
         } else if let Some(k) = read {
             kind = Some(k);
             attr_span = Some(name_span(a));
@@ -370,6 +492,19 @@ fn read_param(cx: &mut Ctxt, typed: &mut syn::PatType) -> Option<Param> {
         return None;
     }
     Some(Param { ident, ty: (*typed.ty).clone(), kind: kind.unwrap_or(ParamKind::Path), attr_span })
+}
+
+/// An argument attribute as a person writes it: `#[query]`, `#[body(form)]`.
+fn describe(kind: &ParamKind) -> String {
+    match kind {
+        ParamKind::Path => "a path placeholder".into(),
+        ParamKind::Query { flatten: true, .. } => "#[query(flatten)]".into(),
+        ParamKind::Query { .. } => "#[query]".into(),
+        ParamKind::Header { lit, .. } => format!("#[header(\"{}\")]", lit.value()),
+        ParamKind::Body(BodyKind::Json) => "#[body]".into(),
+        ParamKind::Body(BodyKind::Form) => "#[body(form)]".into(),
+        ParamKind::Body(BodyKind::Raw) => "#[body(raw)]".into(),
+    }
 }
 
 fn wire_name(pat: &Pat) -> String {
@@ -400,7 +535,11 @@ fn read_query(cx: &mut Ctxt, a: &Attribute, pat: &Pat) -> Option<ParamKind> {
                 flatten = Some(p.span())
             }
             other => {
-                cx.error_at(other, "expected `#[query]`, `#[query(\"wire_name\")]` or `#[query(flatten)]`");
+                let written = crate::check::as_written(other);
+                cx.error_at(
+                    other,
+                    format!("`{written}` is not an option of #[query]; write `#[query]`, `#[query(\"wire_name\")]` or `#[query(flatten)]`"),
+                );
                 return None;
             }
         }

@@ -50,6 +50,8 @@ pub struct PathError {
 pub enum ErrorKind {
     Empty,
     NoLeadingSlash,
+    /// A whole URL (`"https://host/path"`) where a path goes.
+    FullUrl(String),
     /// The character, and the template before it (to say where it is).
     Whitespace(char, String),
     Backslash,
@@ -70,6 +72,9 @@ impl ErrorKind {
         match self {
             ErrorKind::Empty => "the path is empty".into(),
             ErrorKind::NoLeadingSlash => "the path must start with `/`".into(),
+            ErrorKind::FullUrl(url) => {
+                format!("`{url}` is a full URL, but the path of a method is relative to the base URL of #[api]")
+            }
             ErrorKind::Whitespace(c, before) => {
                 let what = match c {
                     ' ' => "a space".to_string(),
@@ -102,6 +107,10 @@ impl ErrorKind {
     pub fn help(&self) -> String {
         match self {
             ErrorKind::Empty | ErrorKind::NoLeadingSlash => "write an absolute path such as `\"/users/<id>\"`".into(),
+            ErrorKind::FullUrl(url) => {
+                let (origin, path) = split_url(url);
+                format!("write only the path, `\"{path}\"`, and the rest in the base: `#[api(base = \"{origin}\")]`")
+            }
             ErrorKind::Whitespace(' ', _) => "remove it, or percent-encode a literal space as `%20`".into(),
             ErrorKind::Whitespace(..) => "remove it".into(),
             ErrorKind::Backslash => "separate segments with `/`".into(),
@@ -150,6 +159,10 @@ pub fn parse(template: &str) -> Result<PathTemplate, Vec<PathError>> {
     }
     if let Some(i) = template.find('#') {
         err(&mut errors, ErrorKind::Fragment, i..template.len());
+    }
+    if template.contains("://") && !template.starts_with('/') {
+        // Reported alone: the parts of a URL are no mistakes of a path.
+        return Err(vec![PathError { kind: ErrorKind::FullUrl(template.to_string()), range: 0..template.len() }]);
     }
     if !template.starts_with('/') {
         err(&mut errors, ErrorKind::NoLeadingSlash, 0..template.len());
@@ -278,6 +291,15 @@ fn parse_segment(segment: &str, start: usize) -> Segment {
     Segment::Placeholder { name: name.to_string(), rest }
 }
 
+/// `("https://host", "/path")` of `"https://host/path"`.
+fn split_url(url: &str) -> (&str, &str) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => url.split_at(after_scheme + i),
+        None => (url, "/"),
+    }
+}
+
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
@@ -326,6 +348,7 @@ mod tests {
     fn reports_each_mistake() {
         assert_eq!(kinds(""), [ErrorKind::Empty]);
         assert_eq!(kinds("users"), [ErrorKind::NoLeadingSlash]);
+        assert_eq!(kinds("https://h.example/a"), [ErrorKind::FullUrl("https://h.example/a".into())]);
         assert_eq!(kinds("/users/{id}"), [ErrorKind::RetrofitPlaceholder("{id}".into())]);
         assert_eq!(kinds("/users/<id"), [ErrorKind::Unclosed("<id".into())]);
         assert_eq!(kinds("/users/<>"), [ErrorKind::EmptyPlaceholder]);

@@ -2,7 +2,6 @@
 
 mod support;
 
-
 use axum::http::StatusCode;
 use axum::routing::get as route_get;
 use axum::Router;

@@ -285,7 +285,7 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
 }
 
 /// Used by generated code: starts a paginated call.
-pub fn paginate<T: DeserializeOwned + Send + 'static>(
+pub fn paginate<T: crate::decode::JsonBody + Send + 'static>(
     call: crate::call::Call<'_>,
     spec: &'static spec::PageSpec,
 ) -> Paginated<T> {

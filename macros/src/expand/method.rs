@@ -1,7 +1,7 @@
 //! One trait method: its endpoint descriptor and the call into the engine.
 
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 use crate::ast::{Api, BodyKind, Decoder, Endpoint, HttpMethod, ParamKind, Shared};
@@ -33,7 +33,7 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
         let (name, value) = (&h.name, &h.value);
         quote!((#name, #value))
     });
-    let timeout = timeouts(krate, e.shared.timeout.unwrap_or_default());
+    let timeout = timeouts(krate, e.shared.timeout.as_ref());
     let retry = retry_spec(krate, &e.shared);
     let rate_limit = rate_limit(krate, &e.shared);
     let idempotency_key = match &e.idempotency_key {
@@ -83,10 +83,23 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
         }
         _ => {
             let decoder = match check::decoder(&sig.output) {
-                Ok(d) => decoder_type(krate, &d),
+                Ok(d) => d,
                 Err(_) => unreachable!("checked: async methods return Result<T>"),
             };
-            (quote!(), quote!(#krate::__private::invoke::<#decoder>(__restrait_call).await))
+            // The decoder is built at the user's type, so that a type that cannot be decoded is
+            // reported there, once, in the words of `JsonBody` (see `__private::Decoder`): the
+            // `json_body` check and the decoder's own bound fail at the same span with the same
+            // unmet bound, which rustc reports once.
+            let range = decoder.json_type().map_or_else(|| (Span::call_site(), Span::call_site()), span_range);
+            let krate_at = respan(krate.to_token_stream(), range.0);
+            let check = match decoder.json_type() {
+                Some(ty) => quote_spanned!(range.0=> #krate_at::__private::json_body::<#ty>();),
+                None => quote!(),
+            };
+            let output = check::result_type(&sig.output).expect("checked: async methods return Result<T>");
+            let decoder = decoder_type(&krate_at, &decoder, range);
+            let decoder = quote_spanned!(range.0=> #krate_at::__private::decoder::<#decoder, #output>());
+            (quote!(), quote!(#check #krate::__private::invoke(__restrait_call, #decoder).await))
         }
     };
 
@@ -133,7 +146,7 @@ pub fn retry_spec(krate: &syn::Path, shared: &Shared) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
-    let (base, max) = (duration(r.base_delay), duration(r.max_delay));
+    let (base, max) = (duration(r.base_delay.as_ref()), duration(r.max_delay.as_ref()));
     quote! {
         ::core::option::Option::Some(#krate::__private::RetrySpec {
             off: #off,
@@ -165,7 +178,7 @@ pub fn rate_limit(krate: &syn::Path, shared: &Shared) -> TokenStream {
     quote!(::core::option::Option::Some(#krate::RateLimit::#ctor(#n)#burst))
 }
 
-fn duration(d: Option<crate::attr::DurationArg>) -> TokenStream {
+fn duration(d: Option<&crate::attr::DurationArg>) -> TokenStream {
     match d {
         Some(d) => {
             let ms = d.millis;
@@ -175,22 +188,63 @@ fn duration(d: Option<crate::attr::DurationArg>) -> TokenStream {
     }
 }
 
-pub fn timeouts(krate: &syn::Path, t: TimeoutArgs) -> TokenStream {
-    let (total, attempt) = (duration(t.total), duration(t.attempt));
+pub fn timeouts(krate: &syn::Path, t: Option<&TimeoutArgs>) -> TokenStream {
+    let (total, attempt) = match t {
+        Some(t) => (duration(t.total.as_ref()), duration(t.attempt.as_ref())),
+        None => (duration(None), duration(None)),
+    };
     quote!(#krate::__private::Timeouts { total: #total, attempt: #attempt })
 }
 
-fn decoder_type(krate: &syn::Path, d: &Decoder) -> TokenStream {
+/// The decoder type of a declared `Result<T>`. Our tokens open at `first` and close at `last`
+/// (the first and last tokens of the JSON type), so that rustc reports the type argument at the
+/// same place as the user's type itself.
+fn decoder_type(krate: &TokenStream, d: &Decoder, (first, last): (Span, Span)) -> TokenStream {
+    let close = quote_spanned!(last=> >);
     match d {
-        Decoder::Unit => quote!(#krate::__private::Unit),
-        Decoder::Text => quote!(#krate::__private::Text),
-        Decoder::Bytes => quote!(#krate::__private::RawBytes),
-        Decoder::Json(ty) => quote_spanned!(ty.span()=> #krate::__private::Json<#ty>),
+        Decoder::Unit => quote_spanned!(first=> #krate::__private::Unit),
+        Decoder::Text => quote_spanned!(first=> #krate::__private::Text),
+        Decoder::Bytes => quote_spanned!(first=> #krate::__private::RawBytes),
+        Decoder::Json(ty) => quote_spanned!(first=> #krate::__private::Json<#ty #close),
         Decoder::Response(inner) => {
-            let inner = decoder_type(krate, inner);
-            quote!(#krate::__private::WithResponse<#inner>)
+            let inner = decoder_type(krate, inner, (first, last));
+            quote_spanned!(first=> #krate::__private::WithResponse<#inner #close)
         }
     }
+}
+
+/// The spans of the first and last tokens of `ty`.
+fn span_range(ty: &syn::Type) -> (Span, Span) {
+    let tokens: Vec<TokenTree> = ty.to_token_stream().into_iter().collect();
+    let first = match tokens.first() {
+        Some(TokenTree::Group(g)) => g.span_open(),
+        Some(t) => t.span(),
+        None => Span::call_site(),
+    };
+    let last = match tokens.last() {
+        Some(TokenTree::Group(g)) => g.span_close(),
+        Some(t) => t.span(),
+        None => first,
+    };
+    (first, last)
+}
+
+/// `tokens` with every span (nested groups included) set to `span`: for paths of ours, such as
+/// the crate path, inside code that rustc should report at the user's tokens.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }
 
 /// The `PageSpec` of `#[paginate(...)]`, with each style's defaults filled in.
@@ -226,7 +280,7 @@ fn page_spec(krate: &syn::Path, args: &PaginateArgs) -> TokenStream {
     let next = text(&o.next, "next_cursor");
     let has_more = text(&o.has_more, "has_more");
     let cursor_param = text(&o.param, "cursor");
-    let start = o.start.unwrap_or(1);
+    let start = o.start.map_or(1, |w| w.value);
     let max_pages = match o.max_pages {
         Some(p) => {
             let v = p.value;
@@ -234,7 +288,7 @@ fn page_spec(krate: &syn::Path, args: &PaginateArgs) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
-    let prefetch = o.prefetch.unwrap_or(0);
+    let prefetch = o.prefetch.map_or(0, |w| u32::try_from(w.value).unwrap_or(u32::MAX));
     quote! {
         #krate::__private::PageSpec {
             style: #krate::Pagination::#style,

@@ -19,7 +19,9 @@ pub fn api(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut item: syn::ItemTrait = match syn::parse2(input.clone()) {
         Ok(item) => item,
         Err(e) => {
-            let e = syn::Error::new(e.span(), format!("#[api] goes on a trait: {e}")).to_compile_error();
+            let e = not_a_trait(&input)
+                .unwrap_or_else(|| syn::Error::new(e.span(), format!("#[api] goes on a trait: {e}")));
+            let e = e.to_compile_error();
             return quote!(#e #input);
         }
     };
@@ -86,11 +88,50 @@ fn mark_imports_used(api: &Api) -> TokenStream {
     }
 }
 
-/// A method attribute outside an `#[api]` trait.
+/// The error for `#[api]` on an item that is not a trait, naming what it found, at its keyword
+/// and name (`struct Users`).
+fn not_a_trait(input: &TokenStream) -> Option<syn::Error> {
+    let make_trait = "declare the API as a trait, `pub trait Name { ... }`, and #[api] generates its client";
+    let (what, tokens, fix) = match syn::parse2::<syn::Item>(input.clone()).ok()? {
+        syn::Item::Struct(s) => {
+            let (keyword, name) = (s.struct_token, s.ident);
+            ("a struct", quote!(#keyword #name), make_trait)
+        }
+        syn::Item::Enum(e) => {
+            let (keyword, name) = (e.enum_token, e.ident);
+            ("an enum", quote!(#keyword #name), make_trait)
+        }
+        syn::Item::Fn(f) => {
+            let (keyword, name) = (f.sig.fn_token, f.sig.ident);
+            ("a function", quote!(#keyword #name), make_trait)
+        }
+        syn::Item::Impl(i) => {
+            let (keyword, ty) = (i.impl_token, i.self_ty);
+            (
+                "an impl block",
+                quote!(#keyword #ty),
+                "put #[api] on the trait declaration itself; the client that implements it is generated",
+            )
+        }
+        syn::Item::Mod(m) => {
+            let (keyword, name) = (m.mod_token, m.ident);
+            ("a module", quote!(#keyword #name), make_trait)
+        }
+        _ => return None,
+    };
+    Some(syn::Error::new_spanned(tokens, format!("#[api] goes on a trait, not on {what}; {fix}")))
+}
+
+/// A method attribute outside an `#[api]` trait. `#[api]` reads and removes the method
+/// attributes of its trait before they expand, so this runs only where no `#[api]` did.
 pub fn misplaced_method_attribute(name: &str, input: TokenStream) -> TokenStream {
-    let message = format!(
-        "`#[{name}]` must be used inside an #[api] trait: put `#[api(base = \"https://...\")]` on the trait that declares this method"
-    );
+    let message = if syn::parse2::<syn::ItemTrait>(input.clone()).is_ok() {
+        format!("`#[{name}]` goes on a method of the trait, not on the trait; move it onto the method it is for")
+    } else if syn::parse2::<syn::ItemFn>(input.clone()).is_ok() {
+        format!("`#[{name}]` declares a method of an #[api] trait, not a function; use inside an #[api] trait, on a method without a body: `#[api(base = \"https://...\")] pub trait Name {{ #[{name}(\"/path\")] async fn call(&self) -> Result<T>; }}`")
+    } else {
+        format!("`#[{name}]` is read by #[api], and this method's trait has none; use inside an #[api] trait: put `#[api(base = \"https://...\")]` on the trait that declares this method")
+    };
     let error = syn::Error::new(proc_macro2::Span::call_site(), message).to_compile_error();
     quote!(#error #input)
 }

@@ -1,0 +1,10 @@
+use restrait::{api, get, Result};
+
+#[api(base = "https://api.example.com")]
+#[api(base = "https://api.example.org")]
+pub trait Users {
+    #[get("/users/<id>")]
+    async fn user(&self, id: u64) -> Result<()>;
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use restrait::{api, post, Result};
+
+#[api(base = "https://api.example.com")]
+pub trait Users {
+    #[post("/users")]
+    #[body]
+    async fn create(&self, user: &str) -> Result<()>;
+}
+
+fn main() {}

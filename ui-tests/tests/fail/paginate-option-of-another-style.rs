@@ -1,0 +1,16 @@
+use restrait::{api, get, Paginated};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct User {
+    pub id: u64,
+}
+
+#[api(base = "https://api.example.com")]
+pub trait Users {
+    #[get("/users")]
+    #[paginate(link, limit = 100)]
+    fn users(&self) -> Paginated<User>;
+}
+
+fn main() {}
