@@ -21,13 +21,6 @@ trait Big {
 const MIB: usize = 1024 * 1024;
 
 /// A field of /proc/self/status, in KiB.
-fn status_kib(field: &str) -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line =
-        status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in /proc/self/status"));
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[tokio::test]
 async fn a_100_mib_response_is_refused_at_the_cap_with_peak_memory_near_the_cap() {
     // 100 MiB streamed in 64 KiB chunks of one shared buffer, without a Content-Length, so
@@ -49,9 +42,9 @@ async fn a_100_mib_response_is_refused_at_the_cap_with_peak_memory_near_the_cap(
     let client = BigClient::builder().base_url(&base).build().unwrap();
     client.small().await.unwrap();
 
-    let before = status_kib("VmHWM:");
+    let before = wire::status_kib("VmHWM:");
     let err = client.big().await.unwrap_err();
-    let after = status_kib("VmHWM:");
+    let after = wire::status_kib("VmHWM:");
     assert_eq!(err.kind(), ErrorKind::ResponseTooLarge, "{err}");
     let growth = after - before;
     println!(
@@ -63,9 +56,9 @@ async fn a_100_mib_response_is_refused_at_the_cap_with_peak_memory_near_the_cap(
     // The same measurement sees a body that is held whole: with a cap above 100 MiB the peak
     // grows by at least the body.
     let uncapped = BigClient::builder().base_url(&base).max_response_bytes(200 * MIB).build().unwrap();
-    let before = status_kib("VmHWM:");
+    let before = wire::status_kib("VmHWM:");
     let body = uncapped.big().await.unwrap();
-    let after = status_kib("VmHWM:");
+    let after = wire::status_kib("VmHWM:");
     assert_eq!(body.len(), 100 * MIB);
     println!(
         "cap 200 MiB: VmHWM {before} KiB before, {after} KiB after reading the 100 MiB body: +{} KiB",

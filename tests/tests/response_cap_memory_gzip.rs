@@ -22,13 +22,6 @@ trait Bomb {
 }
 
 /// A field of /proc/self/status, in KiB.
-fn status_kib(field: &str) -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line =
-        status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in /proc/self/status"));
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[tokio::test]
 async fn a_gzip_bomb_is_refused_at_the_cap_with_peak_memory_near_the_cap() {
     // 100 MiB of zeros, compressed 64 KiB at a time (before the baseline is taken).
@@ -50,9 +43,9 @@ async fn a_gzip_bomb_is_refused_at_the_cap_with_peak_memory_near_the_cap() {
     let client = BombClient::builder().base_url(&base).build().unwrap();
     client.small().await.unwrap();
 
-    let before = status_kib("VmHWM:");
+    let before = wire::status_kib("VmHWM:");
     let err = client.bomb().await.unwrap_err();
-    let after = status_kib("VmHWM:");
+    let after = wire::status_kib("VmHWM:");
     assert_eq!(err.kind(), ErrorKind::ResponseTooLarge, "{err}");
     let growth = after - before;
     println!(

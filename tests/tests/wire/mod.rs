@@ -153,3 +153,12 @@ pub async fn serve(router: Router) -> String {
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     format!("http://{addr}")
 }
+
+/// A field of /proc/self/status in KiB (`"VmHWM:"`: the resident-set high-water mark), for the
+/// memory tests, which each run alone in their own process.
+pub fn status_kib(field: &str) -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line =
+        status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in /proc/self/status"));
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
