@@ -14,10 +14,7 @@ use axum::routing::any;
 use axum::Router;
 use base64::Engine as _;
 use restrait::{api, get, Auth, Redirects, Result};
-use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::Layer as _;
 use wire::{respond, serve, Wire};
 
 const SENTINEL: &str = "S3NT1NEL-9c1e";
@@ -153,16 +150,7 @@ fn schemes(base: &str) -> Vec<(&'static str, Auth)> {
 
 #[tokio::test(start_paused = true)]
 async fn the_secret_never_appears_in_debug_errors_or_traces() {
-    let captured = support::Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::registry().with(
-        tracing_subscriber::fmt::layer()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_span_events(FmtSpan::FULL)
-            .with_filter(LevelFilter::TRACE),
-    );
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = support::capture_traces(FmtSpan::FULL);
 
     let (base, wire) = server().await;
     let mut seen = Seen::default();

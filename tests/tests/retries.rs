@@ -44,8 +44,9 @@ trait Flaky {
     async fn get_within_ten_seconds(&self) -> Result<String>;
 }
 
-/// A server that answers every request with `status` and `headers`, logging it.
-async fn always(status: StatusCode, headers: &'static [(&'static str, &'static str)]) -> (FlakyClient, Log) {
+/// A server that answers every request with `status` and `headers`, logging it; returns its
+/// base URL.
+async fn always_at(status: StatusCode, headers: &'static [(&'static str, &'static str)]) -> (String, Log) {
     let log = Log::default();
     let seen = log.clone();
     let router = Router::new().route(
@@ -62,7 +63,12 @@ async fn always(status: StatusCode, headers: &'static [(&'static str, &'static s
             }
         }),
     );
-    let base = serve(router).await;
+    (serve(router).await, log)
+}
+
+/// [`always_at`] with a client that retries without jitter and without adaptive pacing.
+async fn always(status: StatusCode, headers: &'static [(&'static str, &'static str)]) -> (FlakyClient, Log) {
+    let (base, log) = always_at(status, headers).await;
     let client = FlakyClient::builder()
         .base_url(base)
         .retry(RetryPolicy::new().jitter(Jitter::None))
@@ -262,20 +268,8 @@ async fn retry_budget_bounds_retries_of_many_callers_against_a_dead_server() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unlimited_budget_retries_every_call() {
-    let log = Log::default();
-    let seen = log.clone();
-    let router = Router::new().route(
-        "/thing",
-        any(move |m: Method, h: HeaderMap, b: Bytes| {
-            let seen = seen.clone();
-            async move {
-                seen.push(m.as_str(), &h, &b);
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        }),
-    );
-    let client =
-        FlakyClient::builder().base_url(serve(router).await).retry_budget(RetryBudget::unlimited()).build().unwrap();
+    let (base, log) = always_at(StatusCode::INTERNAL_SERVER_ERROR, &[]).await;
+    let client = FlakyClient::builder().base_url(base).retry_budget(RetryBudget::unlimited()).build().unwrap();
     for _ in 0..60 {
         let _ = client.get_thing().await;
     }

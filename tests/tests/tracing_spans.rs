@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::routing::get as route_get;
 use axum::Router;
 use restrait::{api, get, Jitter, Result, RetryPolicy};
-use tracing_subscriber::layer::SubscriberExt;
 
 #[api(base = "http://127.0.0.1:1")]
 trait Traced {
@@ -16,15 +15,7 @@ trait Traced {
 
 #[tokio::test(start_paused = true)]
 async fn a_call_has_one_span_and_each_retry_an_event() {
-    let captured = support::Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::registry().with(
-        tracing_subscriber::fmt::layer()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE),
-    );
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = support::capture_traces(tracing_subscriber::fmt::format::FmtSpan::CLOSE);
 
     let router = Router::new().route("/items/{id}", route_get(|| async { StatusCode::SERVICE_UNAVAILABLE }));
     let client = TracedClient::builder()

@@ -75,3 +75,21 @@ impl std::io::Write for Captured {
         Ok(())
     }
 }
+
+/// Captures, until the guard is dropped, everything `tracing` emits on this thread at every
+/// level, with `span_events` (span opens and closes) included.
+pub fn capture_traces(
+    span_events: tracing_subscriber::fmt::format::FmtSpan,
+) -> (Captured, tracing::subscriber::DefaultGuard) {
+    use tracing_subscriber::layer::{Layer, SubscriberExt};
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::registry().with(
+        tracing_subscriber::fmt::layer()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_span_events(span_events)
+            .with_filter(tracing_subscriber::filter::LevelFilter::TRACE),
+    );
+    (captured, tracing::subscriber::set_default(subscriber))
+}
