@@ -348,19 +348,29 @@ impl<C: FromClient> ClientBuilder<C> {
         let mut headers = self.headers;
         let brought = self.http.is_some();
         let user_agent = self.user_agent.or_else(|| (!brought).then(|| DEFAULT_USER_AGENT.to_string()));
-        if let Some(ua) = user_agent {
-            let value =
-                HeaderValue::try_from(ua).map_err(|_| Error::request("the user agent is not a valid header value"))?;
-            headers.insert(USER_AGENT, value);
-        }
+        let user_agent = user_agent
+            .map(HeaderValue::try_from)
+            .transpose()
+            .map_err(|_| Error::request("the user agent is not a valid header value"))?;
         let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .retry(reqwest::retry::never())
-                .build()
-                .map_err(|e| Error::request("the HTTP client could not be built").with_source(e))?,
+            Some(http) => {
+                if let Some(ua) = user_agent {
+                    headers.insert(USER_AGENT, ua);
+                }
+                http
+            }
+            // The user agent goes to reqwest's own defaults, which it adds without copying,
+            // so that a client without default headers copies no header map per attempt.
+            None => {
+                let mut http = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .retry(reqwest::retry::never());
+                if let Some(ua) = user_agent {
+                    http = http.user_agent(ua);
+                }
+                http.build().map_err(|e| Error::request("the HTTP client could not be built").with_source(e))?
+            }
         };
         Ok(C::from_client(Client {
             inner: Arc::new(ClientInner {

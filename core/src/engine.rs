@@ -4,6 +4,7 @@
 //! (succeed, fail, or retry after the server's `Retry-After` or a backoff), never outliving the
 //! call's total deadline. Finally the response is decoded.
 
+use std::future::Future;
 use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue};
@@ -25,13 +26,23 @@ use crate::trace;
 
 /// Runs one call through the engine and decodes its response with `decoder`
 /// ([`decoder::<D, T>()`](crate::__private::decoder) for a decoder type `D`).
-pub async fn invoke<T>(call: Call<'_>, decoder: Decoder<T>) -> Result<T> {
+///
+/// The request is built before the returned future starts, so that the future (which the
+/// caller moves, and async-trait boxes) does not also carry the call's arguments.
+pub fn invoke<'a, T: 'a>(call: Call<'a>, decoder: Decoder<T>) -> impl Future<Output = Result<T>> + Send + 'a {
     let endpoint = call.endpoint;
     let client = call.client;
-    let request = prepare(call)?;
-    let (outcome, attempts) = execute(&client.inner, endpoint, &request).await;
-    // Decode.
-    outcome.and_then(decoder.0).map_err(|e| annotate(e, &client.inner, endpoint, Some(&request), None, attempts))
+    let prepared = prepare(call);
+    async move {
+        // By reference: moving the request out would give the future a second slot for it.
+        let request = match prepared {
+            Ok(ref request) => request,
+            Err(e) => return Err(e),
+        };
+        let (outcome, attempts) = execute(&client.inner, endpoint, request).await;
+        // Decode.
+        outcome.and_then(decoder.0).map_err(|e| annotate(e, &client.inner, endpoint, Some(request), None, attempts))
+    }
 }
 
 /// Builds the request of a call once (every attempt and every page sends a copy of it), or
@@ -57,14 +68,20 @@ pub(crate) async fn execute(
     request: &Prepared,
 ) -> (Result<RawResponse>, u32) {
     let started = Instant::now();
-    let span = trace::call_span(endpoint);
     let mut attempts = Attempts::new(client, endpoint, started);
-    let outcome = attempts.run(request).instrument(span.clone()).await;
-    let status = match &outcome {
-        Ok(r) => Some(r.status.as_u16()),
-        Err(e) => e.status().map(|s| s.as_u16()),
-    };
-    trace::finish(&span, status, attempts.sent, started.elapsed());
+    // The span is recorded from inside the instrumented future, so that the future (which every
+    // call moves and boxes) holds one span, not the span and a clone of it.
+    let outcome = async {
+        let outcome = attempts.run(request).await;
+        let status = match &outcome {
+            Ok(r) => Some(r.status.as_u16()),
+            Err(e) => e.status().map(|s| s.as_u16()),
+        };
+        trace::finish(&tracing::Span::current(), status, attempts.sent, started);
+        outcome
+    }
+    .instrument(trace::call_span(endpoint))
+    .await;
     (outcome, attempts.sent)
 }
 
@@ -104,8 +121,8 @@ impl<'a> Attempts<'a> {
         loop {
             // Wait for the rate limiters, within the total deadline.
             self.client.limiters.acquire(self.endpoint, self.deadlines.total_at).await?;
-            // Hook: authenticate. A fresh copy of the request every time (an HMAC signature is
-            // per request); a failure is an `Auth` error and nothing is sent.
+            // Hook: authenticate. Credentials are applied afresh to every attempt (an HMAC
+            // signature is per request); a failure is an `Auth` error and nothing is sent.
             let outgoing = self.authenticate(request).await?;
             // Send, following redirects, within the attempt's deadline.
             self.sent += 1;
@@ -154,8 +171,13 @@ impl<'a> Attempts<'a> {
     }
 
     /// The request with the client's credentials applied, obtained within the total deadline.
-    async fn authenticate(&self, request: &Prepared) -> Result<auth::Outgoing> {
-        let applying = auth::apply(self.client, request.clone());
+    async fn authenticate<'r>(&self, request: &'r Prepared) -> Result<auth::Outgoing<'r>> {
+        if self.client.auth.is_none() {
+            return Ok(auth::Outgoing { plain: auth::Plain::Call(request), credentialed: None });
+        }
+        // Boxed: the authenticator's future is large and rarely needed, and would otherwise
+        // enlarge (and be copied along with) every call's future.
+        let applying = Box::pin(auth::apply(self.client, auth::Plain::Call(request)));
         match tokio::time::timeout_at(self.deadlines.total_at, applying).await {
             Ok(outgoing) => outgoing,
             Err(_) => Err(Error::new(ErrorKind::Timeout).with_timeout(TimeoutKind::Total, self.deadlines.total)),
@@ -164,7 +186,7 @@ impl<'a> Attempts<'a> {
 
     /// Whether a 401 answered to credentials should be sent again: the authenticator says it
     /// renewed them.
-    async fn should_replay(&self, outcome: &Result<RawResponse>, last: &auth::Outgoing) -> bool {
+    async fn should_replay(&self, outcome: &Result<RawResponse>, last: &auth::Outgoing<'_>) -> bool {
         let (Ok(response), Some(auth), Some(sent)) = (outcome, &self.client.auth, &last.credentialed) else {
             return false;
         };

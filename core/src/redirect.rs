@@ -5,6 +5,7 @@
 //! go with it and what becomes of the method, by the rules documented on [`Redirects`].
 
 use std::fmt;
+use std::future::Future;
 
 use http::header::{
     HeaderMap, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_LOCATION, CONTENT_TYPE, COOKIE, LOCATION,
@@ -159,44 +160,56 @@ enum Next {
     Refuse(String),
 }
 
-/// Sends `first` and follows the redirects the client's policy allows, within `deadline`.
+/// Sends `current` and follows the redirects the client's policy allows, within `deadline`.
 /// Returns the final outcome and the last request sent (for a 401's `on_unauthorized`).
-pub(crate) async fn exchange(
-    client: &ClientInner,
-    first: Outgoing,
+///
+/// Not an `async fn`: one of those keeps a second copy of each argument in its future.
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn exchange<'c, 'r>(
+    client: &'c ClientInner,
+    mut current: Outgoing<'r>,
     deadline: AttemptDeadline,
-) -> (Result<RawResponse>, Outgoing) {
-    let mut current = first;
-    let mut hops = 0;
-    loop {
-        let response = match send::attempt(client, current.wire(), deadline).await {
-            Ok(response) => response,
-            Err(e) => return (Err(e), current),
-        };
-        let next = match decide(client, &current.plain, &response, hops) {
-            Next::Done => return (Ok(response), current),
-            Next::Refuse(why) => {
-                let RawResponse { status, headers, body } = response;
-                let error =
-                    Error::new(ErrorKind::Redirect).with_response(status, headers, body, None, None).with_message(why);
-                return (Err(error), current);
-            }
-            Next::Follow(next) => *next,
-        };
-        hops += 1;
-        let cross_origin = next.url.origin() != client.origin;
-        tracing::debug!(
-            status = response.status.as_u16(),
-            location = %redact::url_with(&next.url, &client.secret_params),
-            cross_origin,
-            hop = hops,
-            "restrait: following a redirect"
-        );
-        match tokio::time::timeout_at(deadline.at, auth::apply(client, next)).await {
-            Ok(Ok(outgoing)) => current = outgoing,
-            Ok(Err(e)) => return (Err(e), current),
-            Err(_) => {
-                return (Err(Error::new(ErrorKind::Timeout).with_timeout(deadline.kind, deadline.length)), current)
+) -> impl Future<Output = (Result<RawResponse>, Outgoing<'r>)> + Send + use<'c, 'r> {
+    async move {
+        let mut hops = 0;
+        loop {
+            // Futures are moved whole, and every call's future is boxed (by async-trait): keeping
+            // it small (under the allocator's cached size classes) is cheaper than the box below.
+            // The transport's future is most of a call's, so it gets its own box; and the response
+            // is dropped before the next hop is authenticated, not kept across that await.
+            let next = {
+                let response = match Box::pin(send::attempt(client, current.wire(), deadline)).await {
+                    Ok(response) => response,
+                    Err(e) => return (Err(e), current),
+                };
+                let next = match decide(client, &current.plain, &response, hops) {
+                    Next::Done => return (Ok(response), current),
+                    Next::Refuse(why) => {
+                        let RawResponse { status, headers, body } = response;
+                        let error = Error::new(ErrorKind::Redirect)
+                            .with_response(status, headers, body, None, None)
+                            .with_message(why);
+                        return (Err(error), current);
+                    }
+                    Next::Follow(next) => next,
+                };
+                hops += 1;
+                tracing::debug!(
+                    status = response.status.as_u16(),
+                    location = %redact::url_with(&next.url, &client.secret_params),
+                    cross_origin = next.url.origin() != client.origin,
+                    hop = hops,
+                    "restrait: following a redirect"
+                );
+                next
+            };
+            match tokio::time::timeout_at(deadline.at, Box::pin(auth::apply(client, auth::Plain::Redirect(next)))).await
+            {
+                Ok(Ok(outgoing)) => current = outgoing,
+                Ok(Err(e)) => return (Err(e), current),
+                Err(_) => {
+                    return (Err(Error::new(ErrorKind::Timeout).with_timeout(deadline.kind, deadline.length)), current)
+                }
             }
         }
     }

@@ -26,27 +26,17 @@ pub(crate) struct AttemptDeadline {
 }
 
 /// Sends one attempt and reads the whole response before `deadline`.
+///
+/// Every call's future holds this one, and futures are moved as a whole: it keeps nothing
+/// across an await that it can drop before (the reqwest request is built and consumed inside).
 pub(crate) async fn attempt(
     client: &ClientInner,
     request: &Prepared,
     deadline: AttemptDeadline,
 ) -> Result<RawResponse, Error> {
-    let mut req = reqwest::Request::new(request.method.clone(), request.url.clone());
-    *req.headers_mut() = request.headers.clone();
-    if let Some(body) = &request.body {
-        *req.body_mut() = Some(body.clone().into());
-    }
     let exchange = async {
-        let mut response = client.http.execute(req).await.map_err(|e| transport_error(client, e))?;
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let body = if status.is_success() {
-            read_body(client, response, client.max_response_bytes).await?
-        } else {
-            // An error body is only evidence for the error: keep its start, never fail on it.
-            read_prefix(client, response, ERROR_BODY_LIMIT.min(client.max_response_bytes)).await?
-        };
-        Ok(RawResponse { status, headers, body })
+        let response = client.http.execute(to_reqwest(request)).await.map_err(|e| transport_error(client, e))?;
+        read(client, response).await
     };
     match tokio::time::timeout_at(deadline.at, exchange).await {
         Ok(result) => result,
@@ -54,12 +44,35 @@ pub(crate) async fn attempt(
     }
 }
 
+/// The transport's own copy of the request.
+fn to_reqwest(request: &Prepared) -> reqwest::Request {
+    let mut req = reqwest::Request::new(request.method.clone(), request.url.clone());
+    *req.headers_mut() = request.headers.clone();
+    if let Some(body) = &request.body {
+        *req.body_mut() = Some(body.clone().into());
+    }
+    req
+}
+
+/// Reads the status, headers and body of a response.
+async fn read(client: &ClientInner, mut response: reqwest::Response) -> Result<RawResponse, Error> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = if status.is_success() {
+        read_body(client, &mut response, client.max_response_bytes).await?
+    } else {
+        // An error body is only evidence for the error: keep its start, never fail on it.
+        read_prefix(client, &mut response, ERROR_BODY_LIMIT.min(client.max_response_bytes)).await?
+    };
+    Ok(RawResponse { status, headers, body })
+}
+
 /// How much of a non-success body an error keeps.
 pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// The first `limit` bytes of the body; the rest is not read (the connection is then closed
 /// rather than drained).
-async fn read_prefix(client: &ClientInner, mut response: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+async fn read_prefix(client: &ClientInner, response: &mut reqwest::Response, limit: usize) -> Result<Bytes, Error> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(client, e))? {
         let room = limit - buf.len();
@@ -72,7 +85,7 @@ async fn read_prefix(client: &ClientInner, mut response: reqwest::Response, limi
 }
 
 /// Reads the body chunk by chunk so that an oversized one is refused without being held.
-async fn read_body(client: &ClientInner, mut response: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+async fn read_body(client: &ClientInner, response: &mut reqwest::Response, limit: usize) -> Result<Bytes, Error> {
     let too_large = || Error::new(ErrorKind::ResponseTooLarge).with_message(format!("limit {limit} bytes"));
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large());

@@ -22,10 +22,11 @@ pub(crate) fn call_span(endpoint: &Endpoint) -> Span {
     )
 }
 
-pub(crate) fn finish(span: &Span, status: Option<u16>, attempts: u32, elapsed: Duration) {
+pub(crate) fn finish(span: &Span, status: Option<u16>, attempts: u32, started: tokio::time::Instant) {
     if span.is_disabled() {
         return;
     }
+    let elapsed = started.elapsed();
     if let Some(status) = status {
         span.record("status", status);
     }

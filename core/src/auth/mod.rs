@@ -209,14 +209,34 @@ impl fmt::Debug for AuthRequest {
     }
 }
 
-/// A request ready for the wire: the request before credentials were added (what a redirect is
-/// derived from), and its credentialed copy when the authenticator was asked for one.
-pub(crate) struct Outgoing {
-    pub(crate) plain: Prepared,
-    pub(crate) credentialed: Option<AuthRequest>,
+/// The request as it was before credentials were added: the call's own on the first hop
+/// (borrowed, so that an attempt without credentials copies nothing before the transport needs
+/// its own request), or the one a redirect derived from it.
+pub(crate) enum Plain<'a> {
+    Call(&'a Prepared),
+    Redirect(Box<Prepared>),
 }
 
-impl Outgoing {
+impl std::ops::Deref for Plain<'_> {
+    type Target = Prepared;
+
+    fn deref(&self) -> &Prepared {
+        match self {
+            Plain::Call(request) => request,
+            Plain::Redirect(request) => request,
+        }
+    }
+}
+
+/// A request ready for the wire: the plain request (what a redirect is derived from), and its
+/// credentialed copy when the authenticator was asked for one. Both are behind pointers: this
+/// value lives in every call's future, which is moved as a whole.
+pub(crate) struct Outgoing<'a> {
+    pub(crate) plain: Plain<'a>,
+    pub(crate) credentialed: Option<Box<AuthRequest>>,
+}
+
+impl Outgoing<'_> {
     /// What goes on the wire.
     pub(crate) fn wire(&self) -> &Prepared {
         self.credentialed.as_ref().map_or(&self.plain, |c| &c.inner)
@@ -225,10 +245,10 @@ impl Outgoing {
 
 /// Applies the client's credentials to a copy of `plain` when it goes to the base URL's
 /// origin. An authenticator's failure is an `Auth` error; nothing has been sent.
-pub(crate) async fn apply(client: &crate::client::ClientInner, plain: Prepared) -> Result<Outgoing> {
+pub(crate) async fn apply<'a>(client: &crate::client::ClientInner, plain: Plain<'a>) -> Result<Outgoing<'a>> {
     let credentialed = match &client.auth {
         Some(auth) if plain.url.origin() == client.origin => {
-            let mut copy = AuthRequest::new(plain.clone());
+            let mut copy = Box::new(AuthRequest::new(Prepared::clone(&plain)));
             auth.authenticate(&mut copy)
                 .await
                 .map_err(|e| Error::new(ErrorKind::Auth).with_message(chain(&*e)).with_source(Opaque(chain(&*e))))?;

@@ -137,7 +137,7 @@ pub(crate) fn exhausted_until_reset(headers: &HeaderMap) -> Option<Duration> {
     const RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
     const X_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
     let header = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let (remaining, reset) = if let Some(combined) = header(&RATELIMIT) {
+    let reset = if let Some(combined) = header(&RATELIMIT) {
         let mut remaining = None;
         let mut reset = None;
         for item in combined.split([',', ';']) {
@@ -149,15 +149,18 @@ pub(crate) fn exhausted_until_reset(headers: &HeaderMap) -> Option<Duration> {
                 }
             }
         }
-        (remaining, reset)
+        if remaining != Some(0) {
+            return None;
+        }
+        reset
     } else {
-        let remaining = header(&REMAINING).or_else(|| header(&X_REMAINING)).and_then(|v| v.parse().ok());
-        let reset = header(&RESET).or_else(|| header(&X_RESET)).and_then(|v| v.parse::<u64>().ok());
-        (remaining, reset)
+        // Every response passes here: the reset is looked up only when the quota is used up.
+        let remaining = header(&REMAINING).or_else(|| header(&X_REMAINING)).and_then(|v| v.parse::<u64>().ok());
+        if remaining != Some(0) {
+            return None;
+        }
+        header(&RESET).or_else(|| header(&X_RESET)).and_then(|v| v.parse::<u64>().ok())
     };
-    if remaining != Some(0) {
-        return None;
-    }
     let reset = reset?;
     // GitHub and others send an epoch timestamp; the IETF draft sends seconds from now.
     if reset > 1_000_000_000 {

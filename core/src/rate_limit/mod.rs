@@ -107,7 +107,8 @@ impl Limiter {
         match wait {
             Some(wait) if wait.is_zero() => Ok(()),
             Some(wait) => {
-                tokio::time::sleep(wait).await;
+                // Boxed: only a waiting caller pays for the timer's room in its future.
+                Box::pin(tokio::time::sleep(wait)).await;
                 Ok(())
             }
             None => Err(Error::new(ErrorKind::Timeout)

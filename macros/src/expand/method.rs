@@ -73,13 +73,13 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
         })
     });
     // The call into the engine: a decoded response, or a stream of pages.
-    let (spec, run) = match &e.paginate {
+    let (spec, run, awaited) = match &e.paginate {
         Some((Some(args), _)) => {
             let spec = page_spec(krate, args);
             let item = check::paginated_item(&sig.output).expect("checked: #[paginate] methods return Paginated<T>");
             let run =
                 quote_spanned!(item.span()=> #krate::__private::paginate::<#item>(__restrait_call, &__RESTRAIT_PAGES));
-            (quote!(const __RESTRAIT_PAGES: #krate::__private::PageSpec = #spec;), run)
+            (quote!(const __RESTRAIT_PAGES: #krate::__private::PageSpec = #spec;), run, false)
         }
         _ => {
             let decoder = match check::decoder(&sig.output) {
@@ -99,10 +99,23 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
             let output = check::result_type(&sig.output).expect("checked: async methods return Result<T>");
             let decoder = decoder_type(&krate_at, &decoder, range);
             let decoder = quote_spanned!(range.0=> #krate_at::__private::decoder::<#decoder, #output>());
-            (quote!(), quote!(#check #krate::__private::invoke(__restrait_call, #decoder).await))
+            (quote!(), quote!(#check #krate::__private::invoke(__restrait_call, #decoder)), true)
         }
     };
 
+    let build = quote! {
+        #[allow(unused_mut)]
+        let mut __restrait_call = #krate::__private::Call::new(&self.__restrait_client, &__RESTRAIT_ENDPOINT);
+        __restrait_call.path(&[ #(#path_values),* ]);
+        #(#params)*
+        #run
+    };
+    // The call is built in a block of its own: a local still in scope at the `.await` would
+    // take room in the boxed future, which every call allocates and moves.
+    let finish = match awaited {
+        true => quote!(::core::future::IntoFuture::into_future({ #build }).await),
+        false => build,
+    };
     quote! {
         #sig {
             const __RESTRAIT_ENDPOINT: #krate::__private::Endpoint = #krate::__private::Endpoint {
@@ -118,11 +131,7 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
                 idempotency_key: #idempotency_key,
             };
             #spec
-            #[allow(unused_mut)]
-            let mut __restrait_call = #krate::__private::Call::new(&self.__restrait_client, &__RESTRAIT_ENDPOINT);
-            __restrait_call.path(&[ #(#path_values),* ]);
-            #(#params)*
-            #run
+            #finish
         }
     }
 }
