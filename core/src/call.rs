@@ -42,9 +42,13 @@ pub(crate) struct Prepared {
 impl<'a> Call<'a> {
     /// Starts a call of `endpoint` on `client`.
     pub fn new(client: &'a Client, endpoint: &'static Endpoint) -> Self {
-        let mut query = String::new();
-        query.push_str(endpoint.query);
-        Call { client, endpoint, path: String::new(), query, headers: Vec::new(), body: None, error: None }
+        // The base URL's own path (`/v1`) prefixes the rendered one; room for the usual
+        // values up front saves growing the string segment by segment.
+        let prefix = &client.inner.base_path;
+        let mut path = String::with_capacity(prefix.len() + 64);
+        path.push_str(prefix);
+        let query = endpoint.query.to_string();
+        Call { client, endpoint, path, query, headers: Vec::new(), body: None, error: None }
     }
 
     fn fail(&mut self, error: Error) {
@@ -70,18 +74,20 @@ impl<'a> Call<'a> {
             };
             scratch.clear();
             value.write_to(&mut scratch);
-            let segments: Box<dyn Iterator<Item = &str>> =
-                if rest { Box::new(scratch.split('/')) } else { Box::new(std::iter::once(scratch.as_str())) };
-            for (i, segment) in segments.enumerate() {
+            // A rest placeholder takes several segments, split on `/`; a plain one takes one.
+            let separator: fn(char) -> bool = if rest { |c| c == '/' } else { |_| false };
+            let mut first = true;
+            for segment in scratch.split(separator) {
                 if let Some(problem) = unsafe_segment(segment) {
                     self.fail(Error::request(format!(
                         "the path argument `{name}` {problem}, which would change the endpoint; pass a non-empty value other than `.` and `..`"
                     )));
                     return;
                 }
-                if i > 0 {
+                if !first {
                     self.path.push('/');
                 }
+                first = false;
                 self.path.extend(utf8_percent_encode(segment, SEGMENT));
             }
         }
@@ -153,14 +159,13 @@ impl<'a> Call<'a> {
             return Err(e);
         }
         let inner = &self.client.inner;
-        // The base's own path (`/v1`) prefixes the rendered one; both are already encoded.
+        // The path (the base's own, then the rendered template) is already encoded; the base
+        // has no query.
         let mut url = inner.base_url.clone();
-        let prefix = inner.base_url.path().trim_end_matches('/');
-        let mut path = String::with_capacity(prefix.len() + self.path.len());
-        path.push_str(prefix);
-        path.push_str(&self.path);
-        url.set_path(&path);
-        url.set_query((!self.query.is_empty()).then_some(self.query.as_str()));
+        url.set_path(&self.path);
+        if !self.query.is_empty() {
+            url.set_query(Some(&self.query));
+        }
 
         // Client defaults, then static headers (a name repeated among them adds values), then
         // per-call headers, each level replacing the one before for the same name.

@@ -39,6 +39,9 @@ pub(crate) struct ClientInner {
     /// The base parsed once: each call's URL is this with its path and query set, which
     /// skips parsing the scheme and host again.
     pub(crate) base_url: Url,
+    /// The base URL's path without its trailing slash (`/v1`, or empty), which every
+    /// request's path starts with.
+    pub(crate) base_path: String,
     pub(crate) http: reqwest::Client,
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Duration,
@@ -376,6 +379,7 @@ impl<C: FromClient> ClientBuilder<C> {
             inner: Arc::new(ClientInner {
                 api: self.api,
                 base,
+                base_path: base_url.path().trim_end_matches('/').to_string(),
                 base_url,
                 http,
                 default_headers: headers,

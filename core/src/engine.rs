@@ -19,8 +19,8 @@ use crate::endpoint::Endpoint;
 use crate::error::{CallInfo, Error, ErrorKind, Result, TimeoutKind};
 use crate::redact;
 use crate::redirect;
+use crate::retry::backoff;
 use crate::retry::classify::{classify, Action, Reason};
-use crate::retry::{backoff, RetryPolicy};
 use crate::send::{AttemptDeadline, RawResponse};
 use crate::trace;
 
@@ -69,6 +69,13 @@ pub(crate) async fn execute(
 ) -> (Result<RawResponse>, u32) {
     let started = Instant::now();
     let mut attempts = Attempts::new(client, endpoint, started);
+    let span = trace::call_span(endpoint);
+    // Without a subscriber that wants the span, nothing is entered or recorded on the way.
+    if span.is_disabled() {
+        drop(span);
+        let outcome = attempts.run(request).await;
+        return (outcome, attempts.sent);
+    }
     // The span is recorded from inside the instrumented future, so that the future (which every
     // call moves and boxes) holds one span, not the span and a clone of it.
     let outcome = async {
@@ -80,7 +87,7 @@ pub(crate) async fn execute(
         trace::finish(&tracing::Span::current(), status, attempts.sent, started);
         outcome
     }
-    .instrument(trace::call_span(endpoint))
+    .instrument(span)
     .await;
     (outcome, attempts.sent)
 }
@@ -89,7 +96,6 @@ pub(crate) async fn execute(
 struct Attempts<'a> {
     client: &'a ClientInner,
     endpoint: &'static Endpoint,
-    policy: RetryPolicy,
     deadlines: Deadlines,
     /// Requests actually sent.
     sent: u32,
@@ -102,14 +108,9 @@ struct Attempts<'a> {
 
 impl<'a> Attempts<'a> {
     fn new(client: &'a ClientInner, endpoint: &'static Endpoint, started: Instant) -> Self {
-        let policy = match &endpoint.retry {
-            Some(spec) => client.retry.with_spec(spec),
-            None => client.retry,
-        };
         Attempts {
             client,
             endpoint,
-            policy,
             deadlines: Deadlines::new(client, endpoint, started),
             sent: 0,
             last_cost: None,
@@ -159,10 +160,15 @@ impl<'a> Attempts<'a> {
     /// that would end past the total deadline gives up at once rather than sleep past it.
     fn backoff(&mut self, retry_after: Option<Duration>, reason: Reason) -> Option<Duration> {
         let tries = self.sent - self.replays;
-        if tries >= self.policy.get_max_attempts() {
+        // The method's policy: only a retry needs it, so it is not kept in every call's future.
+        let policy = match &self.endpoint.retry {
+            Some(spec) => self.client.retry.with_spec(spec),
+            None => self.client.retry,
+        };
+        if tries >= policy.get_max_attempts() {
             return None;
         }
-        let delay = retry_after.unwrap_or_else(|| backoff::delay(&self.policy, tries));
+        let delay = retry_after.unwrap_or_else(|| backoff::delay(&policy, tries));
         if Instant::now() + delay >= self.deadlines.total_at {
             return None;
         }

@@ -103,7 +103,12 @@ impl Adaptive {
         self.publish(&s);
     }
 
-    pub(crate) fn on_success(&self, now: Instant) {
+    pub(crate) fn on_success(&self) {
+        // Not limiting (the interval is published as 0): nothing to recover, no lock to take.
+        if self.interval.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let now = Instant::now();
         let mut s = self.lock();
         let Some(since) = s.last_throttle.filter(|_| s.enabled) else { return };
         let t = now.duration_since(since).as_secs_f64();
@@ -121,7 +126,8 @@ impl Adaptive {
     }
 
     fn publish(&self, s: &State) {
-        let nanos = if s.enabled { (1e9 / s.fill_rate) as u64 } else { 0 };
+        // 0 means "not limiting" (see `on_success`), so an enabled controller publishes at least 1.
+        let nanos = if s.enabled { ((1e9 / s.fill_rate) as u64).max(1) } else { 0 };
         self.interval.store(nanos, Ordering::Relaxed);
     }
 }
@@ -227,7 +233,7 @@ mod tests {
         let throttled = a.interval().unwrap();
         assert!((1.0 / throttled.as_secs_f64() - 70.0).abs() < 5.0, "{throttled:?}");
         tokio::time::advance(Duration::from_secs(30)).await;
-        a.on_success(Instant::now());
+        a.on_success();
         let recovered = a.interval().unwrap();
         assert!(recovered < throttled, "{recovered:?} should be shorter than {throttled:?}");
     }

@@ -28,16 +28,31 @@ impl Gcra {
     }
 
     fn now(&self) -> u64 {
-        nanos(self.epoch.elapsed())
+        self.at(Instant::now())
+    }
+
+    fn at(&self, instant: Instant) -> u64 {
+        nanos(instant.saturating_duration_since(self.epoch))
     }
 
     /// Reserves the next slot: returns how long to wait for it, or `Err(wait)` without
     /// reserving when that would be longer than `max_wait`.
     pub fn reserve(&self, quota: Quota, max_wait: Duration) -> Result<Duration, Duration> {
+        self.reserve_at(quota, max_wait, Instant::now())
+    }
+
+    /// [`reserve`](Self::reserve) with the caller's reading of the clock.
+    pub(crate) fn reserve_at(&self, quota: Quota, max_wait: Duration, now: Instant) -> Result<Duration, Duration> {
         let interval = nanos(quota.interval);
         let tolerance = interval.saturating_mul(u64::from(quota.burst.saturating_sub(1)));
-        let now = self.now();
+        let now = self.at(now);
         let mut tat = self.tat.load(Ordering::Acquire);
+        // No quota (only a pause the server asked for can hold callers): nothing to reserve,
+        // so every call need not write the shared word.
+        if interval == 0 {
+            let wait = Duration::from_nanos(tat.saturating_sub(now));
+            return if wait > max_wait { Err(wait) } else { Ok(wait) };
+        }
         loop {
             let start = tat.max(now);
             let wait = Duration::from_nanos(start.saturating_sub(tolerance).saturating_sub(now));

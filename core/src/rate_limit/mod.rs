@@ -83,7 +83,8 @@ enum Backend {
 
 /// One limiter: a quota (possibly none) and its state.
 pub(crate) struct Limiter {
-    quota: Option<RateLimit>,
+    /// The quota as interval and burst, computed once (an interval takes a 128-bit division).
+    quota: Option<Quota>,
     backend: Backend,
 }
 
@@ -93,23 +94,24 @@ impl Limiter {
             Some((store, key)) => Backend::Shared { store: store.clone(), key },
             None => Backend::Local(Gcra::new()),
         };
-        Limiter { quota, backend }
+        Limiter { quota: quota.map(|q| q.quota()), backend }
     }
 
     /// Reserves the next slot at `interval` spacing and waits for it; fails without reserving
     /// when the wait would not end before `deadline`.
-    async fn acquire(&self, quota: Quota, deadline: Instant) -> Result<(), Error> {
-        let max_wait = deadline.saturating_duration_since(Instant::now());
+    /// Returns whether it waited (so that `now` is out of date).
+    async fn acquire(&self, quota: Quota, deadline: Instant, now: Instant) -> Result<bool, Error> {
+        let max_wait = deadline.saturating_duration_since(now);
         let wait = match &self.backend {
-            Backend::Local(gcra) => gcra.reserve(quota, max_wait).ok(),
+            Backend::Local(gcra) => gcra.reserve_at(quota, max_wait, now).ok(),
             Backend::Shared { store, key } => store.reserve(key, quota, max_wait).await?,
         };
         match wait {
-            Some(wait) if wait.is_zero() => Ok(()),
+            Some(wait) if wait.is_zero() => Ok(false),
             Some(wait) => {
                 // Boxed: only a waiting caller pays for the timer's room in its future.
                 Box::pin(tokio::time::sleep(wait)).await;
-                Ok(())
+                Ok(true)
             }
             None => Err(Error::new(ErrorKind::Timeout)
                 .with_message("the rate limiter's next free slot is after the deadline")
@@ -120,7 +122,7 @@ impl Limiter {
     async fn pause(&self, duration: Duration) -> Result<(), Error> {
         match &self.backend {
             Backend::Local(gcra) => {
-                gcra.pause(duration, self.quota.map_or(Quota::UNLIMITED, |q| q.quota()));
+                gcra.pause(duration, self.quota.unwrap_or(Quota::UNLIMITED));
                 Ok(())
             }
             Backend::Shared { store, key } => store.pause(key, duration).await,
@@ -156,30 +158,35 @@ impl Limiters {
 
     /// Waits for the client's limiter, then the method's own, within `deadline`.
     pub(crate) async fn acquire(&self, endpoint: &Endpoint, deadline: Instant) -> Result<(), Error> {
-        let interval = self.client.quota.map(|q| q.interval());
+        // One reading of the clock serves every step that did not wait.
+        let mut now = Instant::now();
+        let interval = self.client.quota.map(|q| q.interval);
         let adaptive = self.adaptive.as_ref().and_then(|a| a.interval());
         let spacing = match (interval, adaptive) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        match spacing {
-            Some(interval) => {
-                let burst = self.client.quota.map_or(1, |q| q.burst);
-                self.client.acquire(Quota { interval, burst }, deadline).await?;
-            }
+        let quota = match spacing {
+            Some(interval) => Some(Quota { interval, burst: self.client.quota.map_or(1, |q| q.burst) }),
             // No quota: a local limiter still holds callers during a pause the server asked
-            // for (one atomic operation); a shared store is not asked on every call for that.
-            None if matches!(self.client.backend, Backend::Local(_)) => {
-                self.client.acquire(Quota::UNLIMITED, deadline).await?
+            // for (one atomic load); a shared store is not asked on every call for that.
+            None if matches!(self.client.backend, Backend::Local(_)) => Some(Quota::UNLIMITED),
+            None => None,
+        };
+        if let Some(quota) = quota {
+            if self.client.acquire(quota, deadline, now).await? {
+                now = Instant::now();
             }
-            None => {}
         }
         if let Some(quota) = endpoint.rate_limit {
             let limiter = self.method_limiter(endpoint, quota);
-            limiter.acquire(quota.quota(), deadline).await?;
+            let quota = limiter.quota.unwrap_or(Quota::UNLIMITED);
+            if limiter.acquire(quota, deadline, now).await? {
+                now = Instant::now();
+            }
         }
         if let Some(a) = &self.adaptive {
-            a.record_send(Instant::now());
+            a.record_send(now);
         }
         Ok(())
     }
@@ -200,15 +207,14 @@ impl Limiters {
     /// let it recover.
     pub(crate) async fn observe(&self, status: StatusCode, headers: &HeaderMap) {
         let Some(adaptive) = &self.adaptive else { return };
-        let now = Instant::now();
         let retry_after = match status.as_u16() {
             429 | 503 => crate::engine::retry_after(headers),
             _ => None,
         };
         if status == StatusCode::TOO_MANY_REQUESTS {
-            adaptive.on_throttle(now);
+            adaptive.on_throttle(Instant::now());
         } else if status.is_success() {
-            adaptive.on_success(now);
+            adaptive.on_success();
         }
         let pause = retry_after.or_else(|| adaptive::exhausted_until_reset(headers));
         if let Some(pause) = pause.filter(|p| !p.is_zero()) {

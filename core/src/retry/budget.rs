@@ -56,6 +56,10 @@ impl RetryBudget {
     pub(crate) fn deposit(&self, last_cost: Option<u32>) {
         let amount = last_cost.unwrap_or(1);
         let capacity = self.capacity;
+        // A healthy backend keeps the bucket full: then every success would only rewrite it.
+        if self.tokens.load(Ordering::Relaxed) >= capacity {
+            return;
+        }
         let _ = self
             .tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(amount).min(capacity)));
