@@ -2,8 +2,11 @@
 //! whole engine: limiter check, retry classification, budget, deadlines, tracing span) against
 //! the same call with a bare `reqwest::Client`, both against one loopback server in one run;
 //! and the cost of one uncontended rate-limiter reservation.
+//!
+//! Besides criterion's figures, the run prints paired ratios (the clients taking turns in
+//! short rounds), which are what to compare on a machine whose speed drifts.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::routing::get as route_get;
 use axum::{Json, Router};
@@ -50,9 +53,13 @@ fn calls(c: &mut Criterion) {
         .rate_limit(RateLimit::per_second(1_000_000).burst(1_000_000))
         .build()
         .unwrap();
-    let bare = reqwest::Client::builder().build().unwrap();
+    // The same call: the same request on the wire, so the bare client sends restrait's default
+    // User-Agent too (an SDK must send one anyway: GitHub refuses requests without).
+    let user_agent = concat!("restrait/", env!("CARGO_PKG_VERSION"));
+    let bare = reqwest::Client::builder().user_agent(user_agent).build().unwrap();
     // A hand-assembled production client would at least bound the call, as restrait always does.
-    let bare_with_timeout = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let bare_with_timeout =
+        reqwest::Client::builder().user_agent(user_agent).timeout(Duration::from_secs(30)).build().unwrap();
     let url = format!("{base}/users/octocat");
 
     let mut group = c.benchmark_group("get_and_decode");
@@ -80,6 +87,71 @@ fn calls(c: &mut Criterion) {
         b.to_async(&rt).iter(|| async { limited.user("octocat").await.unwrap() })
     });
     group.finish();
+
+    // Criterion measures one function after another, so on a machine whose speed drifts by
+    // more than the difference measured (a shared VM drifts by several percent within a
+    // minute), either client can come out ahead. Here the clients take turns in short rounds,
+    // and the median of the per-round ratios is printed: drift that is slow next to a round
+    // cancels out of it.
+    rt.block_on(async {
+        let bare_call = || async {
+            let response = bare.get(&url).send().await.unwrap();
+            let body = response.bytes().await.unwrap();
+            serde_json::from_slice::<User>(&body).unwrap();
+        };
+        let generated_call = || async {
+            generated.user("octocat").await.unwrap();
+        };
+        let limited_call = || async {
+            limited.user("octocat").await.unwrap();
+        };
+        let timeout_call = || async {
+            let response = bare_with_timeout.get(&url).send().await.unwrap();
+            let body = response.bytes().await.unwrap();
+            serde_json::from_slice::<User>(&body).unwrap();
+        };
+        paired("restrait_generated", &generated_call, &bare_call).await;
+        paired("restrait_generated_with_rate_limit", &limited_call, &bare_call).await;
+        paired("bare_reqwest_with_timeout", &timeout_call, &bare_call).await;
+    });
+}
+
+/// Times `candidate` and `baseline` in alternating rounds of `CALLS` calls and prints the
+/// median and quartiles of the per-round ratios `candidate / baseline`.
+async fn paired<A, B, FA, FB>(name: &str, candidate: &A, baseline: &B)
+where
+    A: Fn() -> FA,
+    B: Fn() -> FB,
+    FA: std::future::Future<Output = ()>,
+    FB: std::future::Future<Output = ()>,
+{
+    const ROUNDS: usize = 100;
+    const CALLS: u32 = 300;
+    let mut ratios = Vec::with_capacity(ROUNDS);
+    for round in 0..=ROUNDS {
+        let started = Instant::now();
+        for _ in 0..CALLS {
+            baseline().await;
+        }
+        let baseline_time = started.elapsed();
+        let started = Instant::now();
+        for _ in 0..CALLS {
+            candidate().await;
+        }
+        let candidate_time = started.elapsed();
+        // The first round warms both up.
+        if round > 0 {
+            ratios.push(candidate_time.as_secs_f64() / baseline_time.as_secs_f64());
+        }
+    }
+    ratios.sort_by(f64::total_cmp);
+    let quartile = |q: usize| ratios[q * (ratios.len() - 1) / 4];
+    println!(
+        "paired get_and_decode/{name} / bare_reqwest: median {:.3} (quartiles {:.3}, {:.3}) over {ROUNDS} rounds of {CALLS} calls each",
+        quartile(2),
+        quartile(1),
+        quartile(3)
+    );
 }
 
 fn limiter(c: &mut Criterion) {
