@@ -204,7 +204,8 @@ impl<C: FromClient> ClientBuilder<C> {
     }
 
     /// The `User-Agent` header. Default: `restrait/<version>`, or none when the client is
-    /// brought with [`http_client`](ClientBuilder::http_client).
+    /// brought with [`http_client`](ClientBuilder::http_client). A `User-Agent` given to
+    /// [`header`](ClientBuilder::header), or per call, takes precedence.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self

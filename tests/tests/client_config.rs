@@ -131,6 +131,17 @@ async fn the_builder_user_agent_replaces_the_default() {
 }
 
 #[tokio::test]
+async fn a_default_user_agent_header_replaces_the_default_user_agent() {
+    let server = octocat_server().await;
+    let client =
+        ProfilesClient::builder().base_url(server.uri()).header("User-Agent", "from-header/1").build().unwrap();
+    client.user("octocat").await.unwrap();
+    let requests = received(&server).await;
+    let agents: Vec<&str> = requests[0].headers.get_all("user-agent").iter().map(|v| v.to_str().unwrap()).collect();
+    assert_eq!(agents, ["from-header/1"]);
+}
+
+#[tokio::test]
 async fn a_brought_http_client_sends_no_default_user_agent() {
     let server = octocat_server().await;
     let plain =
