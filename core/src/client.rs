@@ -358,7 +358,7 @@ impl<C: FromClient> ClientBuilder<C> {
             .map_err(|_| Error::request("the user agent is not a valid header value"))?;
         let http = match self.http {
             Some(http) => {
-                if let Some(ua) = user_agent {
+                if let Some(ua) = user_agent.filter(|_| !headers.contains_key(USER_AGENT)) {
                     headers.insert(USER_AGENT, ua);
                 }
                 http
