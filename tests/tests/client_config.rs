@@ -136,9 +136,21 @@ async fn a_default_user_agent_header_replaces_the_default_user_agent() {
     let client =
         ProfilesClient::builder().base_url(server.uri()).header("User-Agent", "from-header/1").build().unwrap();
     client.user("octocat").await.unwrap();
+    // With a brought client the header wins over `user_agent` too.
+    let brought = ProfilesClient::builder()
+        .base_url(server.uri())
+        .http_client(restrait::reqwest::Client::new())
+        .header("User-Agent", "from-header/2")
+        .user_agent("from-builder/2")
+        .build()
+        .unwrap();
+    brought.user("octocat").await.unwrap();
     let requests = received(&server).await;
-    let agents: Vec<&str> = requests[0].headers.get_all("user-agent").iter().map(|v| v.to_str().unwrap()).collect();
-    assert_eq!(agents, ["from-header/1"]);
+    assert_eq!(requests.len(), 2);
+    for (request, expected) in requests.iter().zip(["from-header/1", "from-header/2"]) {
+        let agents: Vec<&str> = request.headers.get_all("user-agent").iter().map(|v| v.to_str().unwrap()).collect();
+        assert_eq!(agents, [expected]);
+    }
 }
 
 #[tokio::test]
