@@ -72,7 +72,6 @@ pub(crate) async fn execute(
     let span = trace::call_span(endpoint);
     // Without a subscriber that wants the span, nothing is entered or recorded on the way.
     if span.is_disabled() {
-        drop(span);
         let outcome = attempts.run(request).await;
         return (outcome, attempts.sent);
     }
