@@ -66,19 +66,25 @@ async fn always_at(status: StatusCode, headers: &'static [(&'static str, &'stati
     (serve(router).await, log)
 }
 
-/// [`always_at`] with a client that retries without jitter and without adaptive pacing.
-async fn always(status: StatusCode, headers: &'static [(&'static str, &'static str)]) -> (FlakyClient, Log) {
-    let (base, log) = always_at(status, headers).await;
-    let client = FlakyClient::builder()
+/// A client of `base` that retries without jitter and without adaptive pacing, so that its
+/// waits are exact.
+fn exact_client(base: String) -> FlakyClient {
+    FlakyClient::builder()
         .base_url(base)
         .retry(RetryPolicy::new().jitter(Jitter::None))
         .adaptive_rate_limit(false)
         .build()
-        .unwrap();
-    (client, log)
+        .unwrap()
 }
 
-/// A server that fails `failures` times with `status` (and `headers`), then answers 200.
+/// [`always_at`] with an [`exact_client`].
+async fn always(status: StatusCode, headers: &'static [(&'static str, &'static str)]) -> (FlakyClient, Log) {
+    let (base, log) = always_at(status, headers).await;
+    (exact_client(base), log)
+}
+
+/// A server that fails `failures` times with `status` (and `headers`), then answers 200, and an
+/// [`exact_client`] of it.
 async fn failing_then_ok(
     failures: usize,
     status: StatusCode,
@@ -105,14 +111,7 @@ async fn failing_then_ok(
             }
         }),
     );
-    let base = serve(router).await;
-    let client = FlakyClient::builder()
-        .base_url(base)
-        .retry(RetryPolicy::new().jitter(Jitter::None))
-        .adaptive_rate_limit(false)
-        .build()
-        .unwrap();
-    (client, log)
+    (exact_client(serve(router).await), log)
 }
 
 #[tokio::test(start_paused = true)]
