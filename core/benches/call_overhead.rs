@@ -64,21 +64,9 @@ fn calls(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("get_and_decode");
     group.measurement_time(Duration::from_secs(8));
-    group.bench_function("bare_reqwest", |b| {
-        b.to_async(&rt).iter(|| async {
-            let response = bare.get(&url).send().await.unwrap();
-            assert!(response.status().is_success());
-            let body = response.bytes().await.unwrap();
-            serde_json::from_slice::<User>(&body).unwrap()
-        })
-    });
+    group.bench_function("bare_reqwest", |b| b.to_async(&rt).iter(|| bare_get_and_decode(&bare, &url)));
     group.bench_function("bare_reqwest_with_timeout", |b| {
-        b.to_async(&rt).iter(|| async {
-            let response = bare_with_timeout.get(&url).send().await.unwrap();
-            assert!(response.status().is_success());
-            let body = response.bytes().await.unwrap();
-            serde_json::from_slice::<User>(&body).unwrap()
-        })
+        b.to_async(&rt).iter(|| bare_get_and_decode(&bare_with_timeout, &url))
     });
     group.bench_function("restrait_generated", |b| {
         b.to_async(&rt).iter(|| async { generated.user("octocat").await.unwrap() })
@@ -95,9 +83,7 @@ fn calls(c: &mut Criterion) {
     // cancels out of it.
     rt.block_on(async {
         let bare_call = || async {
-            let response = bare.get(&url).send().await.unwrap();
-            let body = response.bytes().await.unwrap();
-            serde_json::from_slice::<User>(&body).unwrap();
+            bare_get_and_decode(&bare, &url).await;
         };
         let generated_call = || async {
             generated.user("octocat").await.unwrap();
@@ -106,14 +92,20 @@ fn calls(c: &mut Criterion) {
             limited.user("octocat").await.unwrap();
         };
         let timeout_call = || async {
-            let response = bare_with_timeout.get(&url).send().await.unwrap();
-            let body = response.bytes().await.unwrap();
-            serde_json::from_slice::<User>(&body).unwrap();
+            bare_get_and_decode(&bare_with_timeout, &url).await;
         };
         paired("restrait_generated", &generated_call, &bare_call).await;
         paired("restrait_generated_with_rate_limit", &limited_call, &bare_call).await;
         paired("bare_reqwest_with_timeout", &timeout_call, &bare_call).await;
     });
+}
+
+/// The call by hand: what a generated method does, with a bare `reqwest::Client`.
+async fn bare_get_and_decode(client: &reqwest::Client, url: &str) -> User {
+    let response = client.get(url).send().await.unwrap();
+    assert!(response.status().is_success());
+    let body = response.bytes().await.unwrap();
+    serde_json::from_slice::<User>(&body).unwrap()
 }
 
 /// Times `candidate` and `baseline` in alternating rounds of `CALLS` calls and prints the
