@@ -223,9 +223,9 @@ impl Deadlines {
 
     /// The earlier of the attempt timeout (from now) and the total deadline.
     fn for_attempt(&self) -> AttemptDeadline {
-        match self.attempt {
-            Some(attempt) if Instant::now() + attempt < self.total_at => {
-                AttemptDeadline { at: Instant::now() + attempt, kind: TimeoutKind::Attempt, length: attempt }
+        match self.attempt.map(|attempt| (attempt, Instant::now() + attempt)) {
+            Some((attempt, at)) if at < self.total_at => {
+                AttemptDeadline { at, kind: TimeoutKind::Attempt, length: attempt }
             }
             _ => AttemptDeadline { at: self.total_at, kind: TimeoutKind::Total, length: self.total },
         }
