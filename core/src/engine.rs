@@ -119,19 +119,27 @@ impl<'a> Attempts<'a> {
 
     async fn run(&mut self, request: &Prepared) -> Result<RawResponse> {
         loop {
-            // Wait for the rate limiters, within the total deadline.
-            self.client.limiters.acquire(self.endpoint, self.deadlines.total_at).await?;
+            // Wait for the rate limiters, within the total deadline (a caller that need not
+            // wait does not enter an async step).
+            if let Some(stage) = self.client.limiters.try_acquire(self.endpoint) {
+                self.client.limiters.acquire(self.endpoint, self.deadlines.total_at, stage).await?;
+            }
             // Hook: authenticate. Credentials are applied afresh to every attempt (an HMAC
             // signature is per request); a failure is an `Auth` error and nothing is sent.
-            let outgoing = self.authenticate(request).await?;
+            let outgoing = match self.client.auth {
+                None => auth::Outgoing { plain: auth::Plain::Call(request), credentialed: None },
+                Some(_) => self.authenticate(request).await?,
+            };
             // Send, following redirects, within the attempt's deadline.
             self.sent += 1;
             let (outcome, last) = redirect::exchange(self.client, outgoing, self.deadlines.for_attempt()).await;
             if let Ok(response) = &outcome {
-                self.client.limiters.observe(response.status, &response.headers).await;
+                if let Some(pause) = self.client.limiters.observe(response.status, &response.headers) {
+                    self.client.limiters.pause(pause).await;
+                }
             }
             // A 401 to credentials the authenticator could renew: send once more, never twice.
-            if self.replays == 0 && self.should_replay(&outcome, &last).await {
+            if self.replays == 0 && last.credentialed.is_some() && self.should_replay(&outcome, &last).await {
                 self.replays += 1;
                 continue;
             }
@@ -177,9 +185,6 @@ impl<'a> Attempts<'a> {
 
     /// The request with the client's credentials applied, obtained within the total deadline.
     async fn authenticate<'r>(&self, request: &'r Prepared) -> Result<auth::Outgoing<'r>> {
-        if self.client.auth.is_none() {
-            return Ok(auth::Outgoing { plain: auth::Plain::Call(request), credentialed: None });
-        }
         // Boxed: the authenticator's future is large and rarely needed, and would otherwise
         // enlarge (and be copied along with) every call's future.
         let applying = Box::pin(auth::apply(self.client, auth::Plain::Call(request)));
@@ -248,6 +253,8 @@ fn attach_idempotency_key(endpoint: &Endpoint, request: &mut Prepared) {
 
 /// A non-success response as an error, with its body (decoded into the API's error type
 /// when one is declared) and `Retry-After`.
+#[cold]
+#[inline(never)]
 fn status_error(client: &ClientInner, response: RawResponse) -> Error {
     let RawResponse { status, headers, body } = response;
     let api_error = client.api.error_decoder.and_then(|decode| decode(&body));
@@ -272,6 +279,8 @@ pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
 }
 
 /// Names the call in the error: operation, method, redacted URL, attempts.
+#[cold]
+#[inline(never)]
 pub(crate) fn annotate(
     error: Error,
     client: &ClientInner,

@@ -179,8 +179,9 @@ pub(crate) fn exchange<'c, 'r>(
             // is dropped before the next hop is authenticated, not kept across that await.
             let next = {
                 let response = match Box::pin(send::attempt(client, current.wire(), deadline)).await {
-                    Ok(response) => response,
-                    Err(e) => return (Err(e), current),
+                    Ok(Ok(response)) => response,
+                    Ok(Err(e)) => return (Err(e), current),
+                    Err(_) => return (Err(send::timed_out(deadline)), current),
                 };
                 let next = match decide(client, &current.plain, &response, hops) {
                     Next::Done => return (Ok(response), current),

@@ -1,6 +1,8 @@
 //! The transport step: one attempt on the wire, with its deadline, reading the body under the
 //! size limit.
 
+use std::future::Future;
+
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode};
 use tokio::time::Instant;
@@ -25,23 +27,37 @@ pub(crate) struct AttemptDeadline {
     pub(crate) length: std::time::Duration,
 }
 
-/// Sends one attempt and reads the whole response before `deadline`.
+/// Sends one attempt and reads the whole response, within `deadline`: `Err(Elapsed)` when it
+/// is not met (see [`timed_out`]).
 ///
-/// Every call's future holds this one, and futures are moved as a whole: it keeps nothing
-/// across an await that it can drop before (the reqwest request is built and consumed inside).
-pub(crate) async fn attempt(
-    client: &ClientInner,
-    request: &Prepared,
+/// Every call's future holds this one, and futures are moved whole: it keeps nothing across an
+/// await that it can drop before (the reqwest request is built and consumed inside), and it is
+/// not an `async fn`, which would keep its arguments twice.
+pub(crate) fn attempt<'a>(
+    client: &'a ClientInner,
+    request: &'a Prepared,
     deadline: AttemptDeadline,
-) -> Result<RawResponse, Error> {
-    let exchange = async {
-        let response = client.http.execute(to_reqwest(request)).await.map_err(|e| transport_error(client, e))?;
-        read(client, response).await
+) -> tokio::time::Timeout<impl Future<Output = Result<RawResponse, Error>> + Send + 'a> {
+    let exchange = async move {
+        let mut response = client.http.execute(to_reqwest(request)).await.map_err(|e| transport_error(client, e))?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let body = if status.is_success() {
+            read_body(client, &mut response, client.max_response_bytes).await?
+        } else {
+            // An error body is only evidence for the error: keep its start, never fail on it.
+            read_prefix(client, &mut response, ERROR_BODY_LIMIT.min(client.max_response_bytes)).await?
+        };
+        Ok(RawResponse { status, headers, body })
     };
-    match tokio::time::timeout_at(deadline.at, exchange).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::new(ErrorKind::Timeout).with_timeout(deadline.kind, deadline.length)),
-    }
+    tokio::time::timeout_at(deadline.at, exchange)
+}
+
+/// The error of an attempt that did not meet its deadline.
+#[cold]
+#[inline(never)]
+pub(crate) fn timed_out(deadline: AttemptDeadline) -> Error {
+    Error::new(ErrorKind::Timeout).with_timeout(deadline.kind, deadline.length)
 }
 
 /// The transport's own copy of the request.
@@ -52,19 +68,6 @@ fn to_reqwest(request: &Prepared) -> reqwest::Request {
         *req.body_mut() = Some(body.clone().into());
     }
     req
-}
-
-/// Reads the status, headers and body of a response.
-async fn read(client: &ClientInner, mut response: reqwest::Response) -> Result<RawResponse, Error> {
-    let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
-    let body = if status.is_success() {
-        read_body(client, &mut response, client.max_response_bytes).await?
-    } else {
-        // An error body is only evidence for the error: keep its start, never fail on it.
-        read_prefix(client, &mut response, ERROR_BODY_LIMIT.min(client.max_response_bytes)).await?
-    };
-    Ok(RawResponse { status, headers, body })
 }
 
 /// How much of a non-success body an error keeps.
@@ -118,6 +121,8 @@ async fn read_body(client: &ClientInner, response: &mut reqwest::Response, limit
 
 /// A reqwest failure as a restrait error. The URL is stripped from the source, because the
 /// error's own URL is the redacted one.
+#[cold]
+#[inline(never)]
 fn transport_error(client: &ClientInner, e: reqwest::Error) -> Error {
     let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Connect };
     let message = root_cause(&e);

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get as route_get;
 use axum::Router;
-use restrait::{api, get, RateLimit, Result, RetryPolicy};
+use restrait::{api, get, InMemoryStore, Quota, RateLimit, RateLimitStore, Result, RetryPolicy};
 use support::{serve, Log};
 use tokio::time::Instant;
 
@@ -119,6 +119,67 @@ async fn a_method_limit_applies_on_top_of_the_client_limit() {
     }
     assert_eq!(start.elapsed(), Duration::from_millis(100));
     assert_eq!(log.len(), 16);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_held_only_by_the_method_limit_takes_one_client_slot() {
+    let (base, log) = logging_server().await;
+    // The client's quota: 1/s with a burst of 5 (so it admits the slow calls at once), the
+    // method's: 2/s.
+    let client = PacedClient::builder().base_url(base).rate_limit(RateLimit::per_minute(60).burst(5)).build().unwrap();
+    let start = Instant::now();
+    for _ in 0..3 {
+        client.slow().await.unwrap();
+    }
+    for _ in 0..4 {
+        client.ok().await.unwrap();
+    }
+    // The slow calls leave at 0, 0.5 and 1 s and take three of the five client slots; one
+    // has come back by 1 s, so three more calls go at once and the next a second later. A
+    // call that took a client slot twice would leave one call at 1 s, not three.
+    let ms = |ms| Duration::from_millis(ms);
+    assert_eq!(log.offsets(start), [ms(0), ms(500), ms(1000), ms(1000), ms(1000), ms(1000), ms(2000)]);
+}
+
+/// An in-memory store that records the key of every reservation asked of it.
+#[derive(Debug, Default)]
+struct CountingStore {
+    inner: InMemoryStore,
+    reserved: Mutex<Vec<String>>,
+}
+
+#[restrait::async_trait]
+impl RateLimitStore for CountingStore {
+    async fn reserve(&self, key: &str, quota: Quota, max_wait: Duration) -> Result<Option<Duration>> {
+        self.reserved.lock().unwrap().push(key.to_string());
+        self.inner.reserve(key, quota, max_wait).await
+    }
+
+    async fn pause(&self, key: &str, duration: Duration) -> Result<()> {
+        self.inner.pause(key, duration).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_store_is_asked_once_per_limiter_and_call_and_paces_both() {
+    let (base, log) = logging_server().await;
+    let store = Arc::new(CountingStore::default());
+    let client = PacedClient::builder()
+        .base_url(base)
+        .rate_limit(RateLimit::per_second(1))
+        .rate_limit_store(store.clone())
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    for _ in 0..3 {
+        client.slow().await.unwrap();
+    }
+    // The client's 1/s is the slower of the two: the third call leaves at 2 s.
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    assert_eq!(log.len(), 3);
+    // Each call took one slot of the client's quota and one of the method's, never two.
+    let reserved = store.reserved.lock().unwrap().clone();
+    assert_eq!(reserved, ["Paced", "Paced::slow"].repeat(3));
 }
 
 /// A server whose `n`th answer (from 0) is `answer(n)`, logging every request.

@@ -119,6 +119,15 @@ impl Limiter {
         }
     }
 
+    /// Takes a slot if one is free now (a local limiter only; a shared store is never asked
+    /// without awaiting it).
+    fn take_free(&self, quota: Quota, now: Instant) -> bool {
+        match &self.backend {
+            Backend::Local(gcra) => gcra.reserve_at(quota, Duration::ZERO, now).is_ok(),
+            Backend::Shared { .. } => false,
+        }
+    }
+
     async fn pause(&self, duration: Duration) -> Result<(), Error> {
         match &self.backend {
             Backend::Local(gcra) => {
@@ -128,6 +137,15 @@ impl Limiter {
             Backend::Shared { store, key } => store.pause(key, duration).await,
         }
     }
+}
+
+/// Where [`Limiters::acquire`] carries on after [`Limiters::try_acquire`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Stage {
+    /// At the client's limiter (nothing taken yet).
+    Client,
+    /// At the method's limiter (the client's slot is taken).
+    Method,
 }
 
 /// The limiters of one client.
@@ -156,26 +174,39 @@ impl Limiters {
         }
     }
 
-    /// Waits for the client's limiter, then the method's own, within `deadline`.
-    pub(crate) async fn acquire(&self, endpoint: &Endpoint, deadline: Instant) -> Result<(), Error> {
+    /// Takes the slots of a caller that need not wait, without an async step: `None` when
+    /// done, or the stage at which [`acquire`](Self::acquire) must carry on (a limiter that
+    /// would make the caller wait, or a shared store, which is asked asynchronously). A slot
+    /// is taken only when it is free now, so that carrying on never takes one twice.
+    pub(crate) fn try_acquire(&self, endpoint: &Endpoint) -> Option<Stage> {
+        let now = Instant::now();
+        if let Some(quota) = self.client_quota() {
+            if !self.client.take_free(quota, now) {
+                return Some(Stage::Client);
+            }
+        }
+        if let Some(quota) = endpoint.rate_limit {
+            let limiter = self.method_limiter(endpoint, quota);
+            if !limiter.take_free(limiter.quota.unwrap_or(Quota::UNLIMITED), now) {
+                return Some(Stage::Method);
+            }
+        }
+        if let Some(a) = &self.adaptive {
+            a.record_send(now);
+        }
+        None
+    }
+
+    /// Waits for the slots [`try_acquire`](Self::try_acquire) could not take, from `stage` on:
+    /// the client's limiter, then the method's own, within `deadline`.
+    pub(crate) async fn acquire(&self, endpoint: &Endpoint, deadline: Instant, stage: Stage) -> Result<(), Error> {
         // One reading of the clock serves every step that did not wait.
         let mut now = Instant::now();
-        let interval = self.client.quota.map(|q| q.interval);
-        let adaptive = self.adaptive.as_ref().and_then(|a| a.interval());
-        let spacing = match (interval, adaptive) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        let quota = match spacing {
-            Some(interval) => Some(Quota { interval, burst: self.client.quota.map_or(1, |q| q.burst) }),
-            // No quota: a local limiter still holds callers during a pause the server asked
-            // for (one atomic load); a shared store is not asked on every call for that.
-            None if matches!(self.client.backend, Backend::Local(_)) => Some(Quota::UNLIMITED),
-            None => None,
-        };
-        if let Some(quota) = quota {
-            if self.client.acquire(quota, deadline, now).await? {
-                now = Instant::now();
+        if stage == Stage::Client {
+            if let Some(quota) = self.client_quota() {
+                if self.client.acquire(quota, deadline, now).await? {
+                    now = Instant::now();
+                }
             }
         }
         if let Some(quota) = endpoint.rate_limit {
@@ -191,6 +222,23 @@ impl Limiters {
         Ok(())
     }
 
+    /// The client limiter's quota now: the configured one, slowed by the adaptive controller.
+    fn client_quota(&self) -> Option<Quota> {
+        let interval = self.client.quota.map(|q| q.interval);
+        let adaptive = self.adaptive.as_ref().and_then(|a| a.interval());
+        let spacing = match (interval, adaptive) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        match spacing {
+            Some(interval) => Some(Quota { interval, burst: self.client.quota.map_or(1, |q| q.burst) }),
+            // No quota: a local limiter still holds callers during a pause the server asked
+            // for (one atomic load); a shared store is not asked on every call for that.
+            None if matches!(self.client.backend, Backend::Local(_)) => Some(Quota::UNLIMITED),
+            None => None,
+        }
+    }
+
     fn method_limiter(&self, endpoint: &Endpoint, quota: RateLimit) -> Arc<Limiter> {
         let mut methods = self.methods.lock().unwrap_or_else(|e| e.into_inner());
         methods
@@ -204,9 +252,10 @@ impl Limiters {
 
     /// Feeds a response to the adaptive controller: 429 and `Retry-After` slow the client down,
     /// an exhausted `RateLimit`/`X-RateLimit` quota pauses it until the reset, and successes
-    /// let it recover.
-    pub(crate) async fn observe(&self, status: StatusCode, headers: &HeaderMap) {
-        let Some(adaptive) = &self.adaptive else { return };
+    /// let it recover. Returns how long the server asked the client to pause, for
+    /// [`pause`](Self::pause), which only a pause needs to await.
+    pub(crate) fn observe(&self, status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
+        let adaptive = self.adaptive.as_ref()?;
         let retry_after = match status.as_u16() {
             429 | 503 => crate::engine::retry_after(headers),
             _ => None,
@@ -217,11 +266,13 @@ impl Limiters {
             adaptive.on_success();
         }
         let pause = retry_after.or_else(|| adaptive::exhausted_until_reset(headers));
-        if let Some(pause) = pause.filter(|p| !p.is_zero()) {
-            // A server's hint is bounded: a bogus reset an hour away must not stall the client
-            // beyond what one call's deadline could wait anyway.
-            let pause = pause.min(Duration::from_secs(300));
-            let _ = self.client.pause(pause).await;
-        }
+        // A server's hint is bounded: a bogus reset an hour away must not stall the client
+        // beyond what one call's deadline could wait anyway.
+        pause.filter(|p| !p.is_zero()).map(|p| p.min(Duration::from_secs(300)))
+    }
+
+    /// Admits nothing through the client's limiter for `duration`.
+    pub(crate) async fn pause(&self, duration: Duration) {
+        let _ = self.client.pause(duration).await;
     }
 }
