@@ -139,9 +139,11 @@ impl<'a> Attempts<'a> {
                 }
             }
             // A 401 to credentials the authenticator could renew: send once more, never twice.
-            if self.replays == 0 && last.credentialed.is_some() && self.should_replay(&outcome, &last).await {
-                self.replays += 1;
-                continue;
+            if let Some(sent) = last.credentialed.as_deref().filter(|_| self.replays == 0) {
+                if self.should_replay(&outcome, sent).await {
+                    self.replays += 1;
+                    continue;
+                }
             }
             // Classify.
             let (after, reason) = match classify(&outcome, self.endpoint.retryable) {
@@ -194,10 +196,10 @@ impl<'a> Attempts<'a> {
         }
     }
 
-    /// Whether a 401 answered to credentials should be sent again: the authenticator says it
-    /// renewed them.
-    async fn should_replay(&self, outcome: &Result<RawResponse>, last: &auth::Outgoing<'_>) -> bool {
-        let (Ok(response), Some(auth), Some(sent)) = (outcome, &self.client.auth, &last.credentialed) else {
+    /// Whether a 401 answered to the credentialed request `sent` should be sent again: the
+    /// authenticator says it renewed the credentials.
+    async fn should_replay(&self, outcome: &Result<RawResponse>, sent: &auth::AuthRequest) -> bool {
+        let (Ok(response), Some(auth)) = (outcome, &self.client.auth) else {
             return false;
         };
         if response.status != http::StatusCode::UNAUTHORIZED {

@@ -208,9 +208,7 @@ pub(crate) fn exchange<'c, 'r>(
             {
                 Ok(Ok(outgoing)) => current = outgoing,
                 Ok(Err(e)) => return (Err(e), current),
-                Err(_) => {
-                    return (Err(Error::new(ErrorKind::Timeout).with_timeout(deadline.kind, deadline.length)), current)
-                }
+                Err(_) => return (Err(send::timed_out(deadline)), current),
             }
         }
     }
