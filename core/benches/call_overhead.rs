@@ -3,14 +3,20 @@
 //! the same call with a bare `reqwest::Client`, both against one loopback server in one run;
 //! and the cost of one uncontended rate-limiter reservation.
 //!
-//! Besides criterion's figures, the run prints paired ratios (the clients taking turns in
-//! short rounds), which are what to compare on a machine whose speed drifts.
+//! Two bare baselines: `bare_reqwest` sends a URL formatted once, outside the measured loop,
+//! which is the least work any client can do for this request (the strict comparison);
+//! `handwritten_sdk` is what a hand-written SDK method does for the same call, building the
+//! URL from its `login` argument (percent-encoded, as restrait does) on every call.
+//!
+//! Besides criterion's figures, the run prints interleaved ratios (the clients taking turns
+//! call by call), which are what to compare on a machine whose speed drifts.
 
 use std::time::{Duration, Instant};
 
 use axum::routing::get as route_get;
 use axum::{Json, Router};
 use criterion::{criterion_group, criterion_main, Criterion};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use restrait::{api, get, RateLimit, Result};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +71,7 @@ fn calls(c: &mut Criterion) {
     let mut group = c.benchmark_group("get_and_decode");
     group.measurement_time(Duration::from_secs(8));
     group.bench_function("bare_reqwest", |b| b.to_async(&rt).iter(|| bare_get_and_decode(&bare, &url)));
+    group.bench_function("handwritten_sdk", |b| b.to_async(&rt).iter(|| handwritten_user(&bare, &base, "octocat")));
     group.bench_function("bare_reqwest_with_timeout", |b| {
         b.to_async(&rt).iter(|| bare_get_and_decode(&bare_with_timeout, &url))
     });
@@ -78,12 +85,17 @@ fn calls(c: &mut Criterion) {
 
     // Criterion measures one function after another, so on a machine whose speed drifts by
     // more than the difference measured (a shared VM drifts by several percent within a
-    // minute), either client can come out ahead. Here the clients take turns in short rounds,
-    // and the median of the per-round ratios is printed: drift that is slow next to a round
-    // cancels out of it.
+    // minute), either client can come out ahead. Here the clients take turns call by call, and
+    // the medians of their call times are compared: drift cancels out of the alternation, and
+    // the median is not moved by the VM's occasional stalls of a millisecond or more. The first
+    // line compares two identical bare clients: it shows what the method itself can resolve.
+    let bare_again = reqwest::Client::builder().user_agent(user_agent).build().unwrap();
     rt.block_on(async {
         let bare_call = || async {
             bare_get_and_decode(&bare, &url).await;
+        };
+        let bare_again_call = || async {
+            bare_get_and_decode(&bare_again, &url).await;
         };
         let generated_call = || async {
             generated.user("octocat").await.unwrap();
@@ -94,9 +106,15 @@ fn calls(c: &mut Criterion) {
         let timeout_call = || async {
             bare_get_and_decode(&bare_with_timeout, &url).await;
         };
-        paired("restrait_generated", &generated_call, &bare_call).await;
-        paired("restrait_generated_with_rate_limit", &limited_call, &bare_call).await;
-        paired("bare_reqwest_with_timeout", &timeout_call, &bare_call).await;
+        let handwritten_call = || async {
+            handwritten_user(&bare, &base, "octocat").await;
+        };
+        interleaved("bare_reqwest (a second client)", &bare_again_call, "bare_reqwest", &bare_call).await;
+        interleaved("restrait_generated", &generated_call, "bare_reqwest", &bare_call).await;
+        interleaved("restrait_generated_with_rate_limit", &limited_call, "bare_reqwest", &bare_call).await;
+        interleaved("bare_reqwest_with_timeout", &timeout_call, "bare_reqwest", &bare_call).await;
+        interleaved("restrait_generated", &generated_call, "bare_reqwest_with_timeout", &timeout_call).await;
+        interleaved("restrait_generated", &generated_call, "handwritten_sdk", &handwritten_call).await;
     });
 }
 
@@ -108,42 +126,55 @@ async fn bare_get_and_decode(client: &reqwest::Client, url: &str) -> User {
     serde_json::from_slice::<User>(&body).unwrap()
 }
 
-/// Times `candidate` and `baseline` in alternating rounds of `CALLS` calls and prints the
-/// median and quartiles of the per-round ratios `candidate / baseline`.
-async fn paired<A, B, FA, FB>(name: &str, candidate: &A, baseline: &B)
+/// A hand-written SDK's method for the same call: the URL is built from the argument on every
+/// call, its value percent-encoded so that it stays one path segment.
+async fn handwritten_user(client: &reqwest::Client, base: &str, login: &str) -> User {
+    let url = format!("{base}/users/{}", utf8_percent_encode(login, NON_ALPHANUMERIC));
+    bare_get_and_decode(client, &url).await
+}
+
+/// Calls `baseline` and `candidate` in turn `PAIRS` times, timing each call, and prints the
+/// ratio of the median call times `candidate / baseline`, the ratio of the means of the middle
+/// 80% of calls, and the difference of the medians.
+async fn interleaved<A, B, FA, FB>(name: &str, candidate: &A, baseline_name: &str, baseline: &B)
 where
     A: Fn() -> FA,
     B: Fn() -> FB,
     FA: std::future::Future<Output = ()>,
     FB: std::future::Future<Output = ()>,
 {
-    const ROUNDS: usize = 100;
-    const CALLS: u32 = 300;
-    let mut ratios = Vec::with_capacity(ROUNDS);
-    for round in 0..=ROUNDS {
+    const WARM_UP: usize = 500;
+    const PAIRS: usize = 10_000;
+    let mut baseline_times = Vec::with_capacity(PAIRS);
+    let mut candidate_times = Vec::with_capacity(PAIRS);
+    for i in 0..WARM_UP + PAIRS {
         let started = Instant::now();
-        for _ in 0..CALLS {
-            baseline().await;
-        }
+        baseline().await;
         let baseline_time = started.elapsed();
         let started = Instant::now();
-        for _ in 0..CALLS {
-            candidate().await;
-        }
+        candidate().await;
         let candidate_time = started.elapsed();
-        // The first round warms both up.
-        if round > 0 {
-            ratios.push(candidate_time.as_secs_f64() / baseline_time.as_secs_f64());
+        if i >= WARM_UP {
+            baseline_times.push(baseline_time.as_secs_f64() * 1e6);
+            candidate_times.push(candidate_time.as_secs_f64() * 1e6);
         }
     }
-    ratios.sort_by(f64::total_cmp);
-    let quartile = |q: usize| ratios[q * (ratios.len() - 1) / 4];
+    let (base_median, base_trimmed) = median_and_trimmed_mean(&mut baseline_times);
+    let (cand_median, cand_trimmed) = median_and_trimmed_mean(&mut candidate_times);
     println!(
-        "paired get_and_decode/{name} / bare_reqwest: median {:.3} (quartiles {:.3}, {:.3}) over {ROUNDS} rounds of {CALLS} calls each",
-        quartile(2),
-        quartile(1),
-        quartile(3)
+        "interleaved get_and_decode/{name} / {baseline_name}: median {:.3} ({cand_median:.1} µs vs {base_median:.1} µs, {:+.1} µs), trimmed mean {:.3}, over {PAIRS} calls each",
+        cand_median / base_median,
+        cand_median - base_median,
+        cand_trimmed / base_trimmed,
     );
+}
+
+/// The median of `times` and the mean of its middle 80%.
+fn median_and_trimmed_mean(times: &mut [f64]) -> (f64, f64) {
+    times.sort_by(f64::total_cmp);
+    let tenth = times.len() / 10;
+    let middle = &times[tenth..times.len() - tenth];
+    (times[times.len() / 2], middle.iter().sum::<f64>() / middle.len() as f64)
 }
 
 fn limiter(c: &mut Criterion) {
