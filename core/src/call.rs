@@ -2,7 +2,7 @@
 //! feeds the arguments in; the first problem is kept and reported as a `Request` error before
 //! anything is sent.
 
-use std::fmt::Display;
+use std::fmt::{self, Display};
 
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
@@ -58,7 +58,6 @@ impl<'a> Call<'a> {
     /// Renders the path template with the placeholder values, in template order.
     pub fn path(&mut self, values: &[&dyn PathParam]) {
         let mut values = values.iter();
-        let mut scratch = String::new();
         for part in self.endpoint.path {
             let (name, rest) = match *part {
                 PathPart::Literal(s) => {
@@ -72,23 +71,19 @@ impl<'a> Call<'a> {
                 self.fail(Error::request(format!("no value was given for the path placeholder `<{name}>`")));
                 return;
             };
-            scratch.clear();
-            value.write_to(&mut scratch);
-            // A rest placeholder takes several segments, split on `/`; a plain one takes one.
-            let separator: fn(char) -> bool = if rest { |c| c == '/' } else { |_| false };
-            let mut first = true;
-            for segment in scratch.split(separator) {
-                if let Some(problem) = unsafe_segment(segment) {
-                    self.fail(Error::request(format!(
-                        "the path argument `{name}` {problem}, which would change the endpoint; pass a non-empty value other than `.` and `..`"
-                    )));
-                    return;
-                }
-                if !first {
-                    self.path.push('/');
-                }
-                first = false;
-                self.path.extend(utf8_percent_encode(segment, SEGMENT));
+            // Encoded as it is written, so that a value needs no buffer of its own.
+            let start = self.path.len();
+            value.write_to(&mut SegmentEncoder { out: &mut self.path, keep_slashes: rest });
+            // Checked once encoded: the empty string, `.` and `..` encode to themselves, and
+            // every other character that could end a segment is encoded, so splitting the
+            // encoded text on `/` finds exactly the value's segments.
+            let written = &self.path[start..];
+            let problem = if rest { written.split('/').find_map(unsafe_segment) } else { unsafe_segment(written) };
+            if let Some(problem) = problem {
+                self.fail(Error::request(format!(
+                    "the path argument `{name}` {problem}, which would change the endpoint; pass a non-empty value other than `.` and `..`"
+                )));
+                return;
             }
         }
     }
@@ -199,6 +194,30 @@ impl<'a> Call<'a> {
     }
 }
 
+/// Percent-encodes a path value as it is written: everything outside RFC 3986's unreserved
+/// set, and `/` too unless the value is a `<rest..>` placeholder's, whose slashes separate
+/// segments.
+struct SegmentEncoder<'a> {
+    out: &'a mut String,
+    keep_slashes: bool,
+}
+
+impl fmt::Write for SegmentEncoder<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if !self.keep_slashes {
+            self.out.extend(utf8_percent_encode(s, SEGMENT));
+            return Ok(());
+        }
+        for (i, segment) in s.split('/').enumerate() {
+            if i > 0 {
+                self.out.push('/');
+            }
+            self.out.extend(utf8_percent_encode(segment, SEGMENT));
+        }
+        Ok(())
+    }
+}
+
 /// Why a segment value would change the endpoint, if it would.
 fn unsafe_segment(segment: &str) -> Option<&'static str> {
     match segment {
@@ -206,5 +225,37 @@ fn unsafe_segment(segment: &str) -> Option<&'static str> {
         "." => Some("is `.`"),
         ".." => Some("is `..`"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+
+    /// A `Display` that hands its text over in several pieces.
+    struct Pieces(&'static [&'static str]);
+
+    impl Display for Pieces {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.iter().try_for_each(|piece| f.write_str(piece))
+        }
+    }
+
+    fn encode(value: impl Display, keep_slashes: bool) -> String {
+        let mut out = String::new();
+        write!(SegmentEncoder { out: &mut out, keep_slashes }, "{value}").unwrap();
+        out
+    }
+
+    #[test]
+    fn a_value_written_in_pieces_encodes_as_if_written_at_once() {
+        let pieces = Pieces(&["docs", "/", "sub dir/na", "ïve", "?.md"]);
+        let whole = "docs/sub dir/naïve?.md";
+        assert_eq!(encode(&pieces, false), encode(whole, false));
+        assert_eq!(encode(&pieces, false), "docs%2Fsub%20dir%2Fna%C3%AFve%3F.md");
+        assert_eq!(encode(&pieces, true), encode(whole, true));
+        assert_eq!(encode(&pieces, true), "docs/sub%20dir/na%C3%AFve%3F.md");
     }
 }

@@ -12,12 +12,12 @@ use bytes::Bytes;
     note = "a `<name>` placeholder takes any type that implements `std::fmt::Display`; pass a string or number, or implement `Display` for the type"
 )]
 pub trait PathParam {
-    /// Writes the value, unencoded, to `out`.
-    fn write_to(&self, out: &mut String);
+    /// Writes the value, unencoded, to `out` (which encodes it).
+    fn write_to(&self, out: &mut dyn Write);
 }
 
 impl<T: Display + ?Sized> PathParam for T {
-    fn write_to(&self, out: &mut String) {
+    fn write_to(&self, out: &mut dyn Write) {
         let _ = write!(out, "{self}");
     }
 }
