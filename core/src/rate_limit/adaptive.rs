@@ -142,6 +142,15 @@ pub(crate) fn exhausted_until_reset(headers: &HeaderMap) -> Option<Duration> {
     const X_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
     const RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
     const X_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+    // Every response passes here, and most carry none of these: one pass over the names costs
+    // less than looking each of them up.
+    let is_rate_limit = |name: &HeaderName| {
+        let name = name.as_str();
+        name.starts_with("ratelimit") || name.starts_with("x-ratelimit")
+    };
+    if !headers.keys().any(is_rate_limit) {
+        return None;
+    }
     let header = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     let reset = if let Some(combined) = header(&RATELIMIT) {
         let mut remaining = None;
@@ -160,7 +169,7 @@ pub(crate) fn exhausted_until_reset(headers: &HeaderMap) -> Option<Duration> {
         }
         reset
     } else {
-        // Every response passes here: the reset is looked up only when the quota is used up.
+        // The reset is looked up only when the quota is used up.
         let remaining = header(&REMAINING).or_else(|| header(&X_REMAINING)).and_then(|v| v.parse::<u64>().ok());
         if remaining != Some(0) {
             return None;
@@ -211,6 +220,11 @@ mod tests {
             exhausted_until_reset(&headers(&[("x-ratelimit-remaining", "4"), ("x-ratelimit-reset", "7")])),
             None
         );
+        assert_eq!(
+            exhausted_until_reset(&headers(&[("content-type", "application/json"), ("x-request-id", "0")])),
+            None
+        );
+        assert_eq!(exhausted_until_reset(&headers(&[("ratelimit-policy", "\"default\";q=100;w=60")])), None);
         let epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 60;
         let d = exhausted_until_reset(&headers(&[
             ("x-ratelimit-remaining", "0"),
