@@ -82,7 +82,8 @@
 //! ## Dependencies, and why
 //!
 //! - `reqwest` (rustls with ring: no OpenSSL, no CMake): the HTTP stack and connection pool.
-//! - `tokio`: deadlines (`tokio::time`, so tests can pause time).
+//! - `tokio`: deadlines (`tokio::time`, so tests can pause time); `pin-project-lite` (tokio's
+//!   own): the deadline future around an attempt.
 //! - `serde`, `serde_json`: bodies; `serde_path_to_error`: the path of a failing field.
 //! - `serde_html_form`: query strings and form bodies, with repeated keys for sequences.
 //! - `percent-encoding`: path segments; `url`: URL parsing; `httpdate`: `Retry-After` dates.
@@ -98,6 +99,7 @@ extern crate self as restrait;
 pub mod auth;
 mod call;
 mod client;
+mod deadline;
 mod decode;
 mod endpoint;
 mod engine;

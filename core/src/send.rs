@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use crate::call::Prepared;
 use crate::client::ClientInner;
+use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, TimeoutKind};
 
 /// A response read in full.
@@ -37,7 +38,7 @@ pub(crate) fn attempt<'a>(
     client: &'a ClientInner,
     request: &'a Prepared,
     deadline: AttemptDeadline,
-) -> tokio::time::Timeout<impl Future<Output = Result<RawResponse, Error>> + Send + 'a> {
+) -> Deadline<impl Future<Output = Result<RawResponse, Error>> + Send + 'a> {
     let exchange = async move {
         let mut response = client.http.execute(to_reqwest(request)).await.map_err(|e| transport_error(client, e))?;
         let status = response.status();
@@ -50,7 +51,7 @@ pub(crate) fn attempt<'a>(
         };
         Ok(RawResponse { status, headers, body })
     };
-    tokio::time::timeout_at(deadline.at, exchange)
+    crate::deadline::deadline(deadline.at, exchange)
 }
 
 /// The error of an attempt that did not meet its deadline.

@@ -94,3 +94,77 @@ async fn the_last_attempt_is_cut_to_what_is_left_of_the_deadline() {
     assert!(start.elapsed() <= Duration::from_millis(3500), "{:?}", start.elapsed());
     assert_eq!(err.attempts(), 3);
 }
+
+// ---- timers kept from one attempt to the next ----
+
+#[api(base = "http://127.0.0.1:1")]
+trait Mixed {
+    #[get("/ok")]
+    async fn ok(&self) -> Result<()>;
+
+    #[get("/wait")]
+    #[timeout("2s")]
+    async fn two_seconds(&self) -> Result<()>;
+}
+
+/// Answers `/ok` at once and never answers `/wait`.
+async fn mixed_server() -> String {
+    let router = axum::Router::new()
+        .route("/ok", axum::routing::get(|| async {}))
+        .route("/wait", axum::routing::get(std::future::pending::<()>));
+    support::serve(router).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_short_deadline_after_calls_with_longer_ones_ends_on_time() {
+    let base = mixed_server().await;
+    let client = MixedClient::builder().base_url(&base).build().unwrap();
+    // Each leaves its timer behind, still set to its own 30 s deadline.
+    for _ in 0..3 {
+        client.ok().await.unwrap();
+    }
+    let start = Instant::now();
+    let err = client.two_seconds().await.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    assert_eq!(err.timeout(), Some((TimeoutKind::Total, Duration::from_secs(2))));
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_calls_each_keep_their_own_deadline() {
+    let base = mixed_server().await;
+    let client = MixedClient::builder().base_url(&base).build().unwrap();
+    // More calls at once than a thread keeps timers for, twice over.
+    for _ in 0..2 {
+        let calls: Vec<_> = (0..40).map(|_| client.ok()).collect();
+        for result in futures_util::future::join_all(calls).await {
+            result.unwrap();
+        }
+    }
+    let start = Instant::now();
+    let hanging: Vec<_> = (0..40).map(|_| client.two_seconds()).collect();
+    for result in futures_util::future::join_all(hanging).await {
+        assert!(result.unwrap_err().is_timeout());
+    }
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+}
+
+/// A timer belongs to the runtime that registered it: one left behind by a runtime that is
+/// gone must not be used by the next (its driver would refuse, or never fire it).
+#[test]
+fn a_runtime_does_not_use_the_timers_another_left_behind() {
+    let (_listener, silent) = silent_server();
+    let first = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    first.block_on(async {
+        let base = mixed_server().await;
+        MixedClient::builder().base_url(&base).build().unwrap().ok().await.unwrap();
+    });
+    drop(first);
+    let second = tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap();
+    second.block_on(async {
+        let client = MixedClient::builder().base_url(&silent).build().unwrap();
+        let start = Instant::now();
+        let err = client.two_seconds().await.unwrap_err();
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert!(err.is_timeout());
+    });
+}
