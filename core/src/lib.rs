@@ -34,7 +34,7 @@
 //! ```
 //!
 //! `#[api]` emits the trait (usable as `dyn GitHub`, so it can be mocked with
-//! [`async_trait`]), a client struct `GitHubClient` implementing it, and
+//! [`async_trait`](macro@async_trait)), a client struct `GitHubClient` implementing it, and
 //! `GitHubClient::OPERATIONS`, the [`Operation`] metadata of every method. Every call goes
 //! through one engine ([`__private::invoke`]): build the request, send it within its deadline,
 //! classify the answer, decode it. Every failure is one [`Error`] naming the operation, the
@@ -70,6 +70,16 @@
 //! while streaming and after gzip decompression; [`ErrorKind::ResponseTooLarge`]). The engine
 //! follows redirects itself: within the base URL's origin by default, never from https to
 //! http, and without credentials to any other origin ([`Redirects`]).
+//!
+//! ## Time and tests
+//!
+//! restrait takes its time from `tokio::time`, so a test can pause it
+//! (`#[tokio::test(start_paused = true)]`) and check retries, rate limits and deadlines exactly.
+//! A paused clock jumps to the next timer whenever the runtime idles, so a test server belongs
+//! in the test's own runtime. To bound each attempt cheaply, every thread keeps up to 16 of the
+//! timers finished attempts used, still registered until their last deadline, and reuses them:
+//! an idle runtime with a paused clock may jump to such a deadline too (the timer then fires
+//! into nothing).
 //!
 //! ## Cargo features
 //!
