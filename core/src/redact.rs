@@ -80,7 +80,7 @@ pub(crate) fn url(url: &Url) -> String {
     url_with(url, &[])
 }
 
-/// Like [`url`], also redacting the query parameters named in `extra` (see
+/// Like [`url()`], also redacting the query parameters named in `extra` (see
 /// [`Authenticate::secret_query_params`](crate::Authenticate::secret_query_params)).
 pub(crate) fn url_with(url: &Url, extra: &[String]) -> String {
     let mut url = url.clone();

@@ -32,7 +32,7 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 /// whatever the policy:
 ///
 /// - `https` never redirects to `http`: such a redirect is an
-///   [`ErrorKind::Redirect`](crate::ErrorKind::Redirect) error, as is one the policy does not
+///   [`ErrorKind::Redirect`] error, as is one the policy does not
 ///   allow, or one past the limit of hops;
 /// - a hop to the base URL's origin gets fresh credentials (a new HMAC signature for the new
 ///   path, for instance); a hop to any other origin gets none of the credentials the
