@@ -19,6 +19,10 @@ trait Silent {
     #[get("/wait")]
     #[timeout(total = "3500ms", attempt = "1s")]
     async fn attempts_of_one_second(&self) -> Result<()>;
+
+    /// Answered only by `mixed_server`.
+    #[get("/ok")]
+    async fn ok(&self) -> Result<()>;
 }
 
 /// A server that accepts connections (the kernel completes the handshake for a listening
@@ -97,16 +101,6 @@ async fn the_last_attempt_is_cut_to_what_is_left_of_the_deadline() {
 
 // ---- timers kept from one attempt to the next ----
 
-#[api(base = "http://127.0.0.1:1")]
-trait Mixed {
-    #[get("/ok")]
-    async fn ok(&self) -> Result<()>;
-
-    #[get("/wait")]
-    #[timeout("2s")]
-    async fn two_seconds(&self) -> Result<()>;
-}
-
 /// Answers `/ok` at once and never answers `/wait`.
 async fn mixed_server() -> String {
     let router = axum::Router::new()
@@ -118,7 +112,7 @@ async fn mixed_server() -> String {
 #[tokio::test(start_paused = true)]
 async fn a_short_deadline_after_calls_with_longer_ones_ends_on_time() {
     let base = mixed_server().await;
-    let client = MixedClient::builder().base_url(&base).build().unwrap();
+    let client = SilentClient::builder().base_url(&base).build().unwrap();
     // Each leaves its timer behind, still set to its own 30 s deadline.
     for _ in 0..3 {
         client.ok().await.unwrap();
@@ -132,7 +126,7 @@ async fn a_short_deadline_after_calls_with_longer_ones_ends_on_time() {
 #[tokio::test(start_paused = true)]
 async fn concurrent_calls_each_keep_their_own_deadline() {
     let base = mixed_server().await;
-    let client = MixedClient::builder().base_url(&base).build().unwrap();
+    let client = SilentClient::builder().base_url(&base).build().unwrap();
     // More calls at once than a thread keeps timers for, twice over.
     for _ in 0..2 {
         let calls: Vec<_> = (0..40).map(|_| client.ok()).collect();
@@ -156,12 +150,12 @@ fn a_runtime_does_not_use_the_timers_another_left_behind() {
     let first = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     first.block_on(async {
         let base = mixed_server().await;
-        MixedClient::builder().base_url(&base).build().unwrap().ok().await.unwrap();
+        SilentClient::builder().base_url(&base).build().unwrap().ok().await.unwrap();
     });
     drop(first);
     let second = tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap();
     second.block_on(async {
-        let client = MixedClient::builder().base_url(&silent).build().unwrap();
+        let client = SilentClient::builder().base_url(&silent).build().unwrap();
         let start = Instant::now();
         let err = client.two_seconds().await.unwrap_err();
         assert_eq!(start.elapsed(), Duration::from_secs(2));
