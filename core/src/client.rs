@@ -365,11 +365,14 @@ impl<C: FromClient> ClientBuilder<C> {
             }
             // The user agent goes to reqwest's own defaults, which it adds without copying,
             // so that a client without default headers copies no header map per attempt.
+            // Retries are the engine's: reqwest's layer gets a policy that never retries, with
+            // no retries allowed per request, because otherwise it copies every request
+            // (headers, URI, extensions) in case it retries it.
             None => {
                 let mut http = reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .redirect(reqwest::redirect::Policy::none())
-                    .retry(reqwest::retry::never());
+                    .retry(reqwest::retry::never().max_retries_per_request(0));
                 if let Some(ua) = user_agent {
                     http = http.user_agent(ua);
                 }
