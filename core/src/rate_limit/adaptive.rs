@@ -108,7 +108,11 @@ impl Adaptive {
         if self.interval.load(Ordering::Relaxed) == 0 {
             return;
         }
-        let now = Instant::now();
+        self.recover(Instant::now());
+    }
+
+    /// One success's step along the recovery curve, at `now`.
+    fn recover(&self, now: Instant) {
         let mut s = self.lock();
         let Some(since) = s.last_throttle.filter(|_| s.enabled) else { return };
         let t = now.duration_since(since).as_secs_f64();
@@ -234,20 +238,20 @@ mod tests {
         assert!(d <= Duration::from_secs(60) && d >= Duration::from_secs(58));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_throttle_lowers_the_rate_and_successes_restore_it() {
+    #[test]
+    fn a_throttle_lowers_the_rate_and_successes_restore_it() {
         let a = Adaptive::new(None);
-        // Measure about 100 requests/s.
-        for _ in 0..200 {
-            a.record_send(Instant::now());
-            tokio::time::advance(Duration::from_millis(10)).await;
+        // Measure about 100 requests/s, on a clock of our own.
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        for i in 0..200 {
+            a.record_send(at(i * 10));
         }
         assert_eq!(a.interval(), None);
-        a.on_throttle(Instant::now());
+        a.on_throttle(at(2_000));
         let throttled = a.interval().unwrap();
         assert!((1.0 / throttled.as_secs_f64() - 70.0).abs() < 5.0, "{throttled:?}");
-        tokio::time::advance(Duration::from_secs(30)).await;
-        a.on_success();
+        a.recover(at(32_000));
         let recovered = a.interval().unwrap();
         assert!(recovered < throttled, "{recovered:?} should be shorter than {throttled:?}");
     }
