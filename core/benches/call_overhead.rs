@@ -10,6 +10,11 @@
 //!
 //! Besides criterion's figures, the run prints interleaved ratios (the clients taking turns
 //! call by call), which are what to compare on a machine whose speed drifts.
+//!
+//! Run it as `cargo bench -p restrait --bench call_overhead`. With `--workspace`, Cargo would
+//! build `restrait` with the dev-dependency features of every package, among them tokio's
+//! `test-util` (for `tests/`), which puts a mutex behind every reading of tokio's clock: that
+//! is not the engine users run.
 
 use std::time::{Duration, Instant};
 
