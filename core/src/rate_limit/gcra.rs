@@ -21,6 +21,12 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
+/// How far ahead of now the TAT may run while a request is still admitted at once: the burst
+/// beyond the first request, in nanoseconds.
+fn tolerance(quota: Quota) -> u64 {
+    nanos(quota.interval).saturating_mul(u64::from(quota.burst.saturating_sub(1)))
+}
+
 impl Gcra {
     /// A limiter with nothing reserved yet.
     pub fn new() -> Self {
@@ -40,7 +46,7 @@ impl Gcra {
     /// [`reserve`](Self::reserve) with the caller's reading of the clock.
     pub(crate) fn reserve_at(&self, quota: Quota, max_wait: Duration, now: Instant) -> Result<Duration, Duration> {
         let interval = nanos(quota.interval);
-        let tolerance = interval.saturating_mul(u64::from(quota.burst.saturating_sub(1)));
+        let tolerance = tolerance(quota);
         let now = self.at(now);
         let mut tat = self.tat.load(Ordering::Acquire);
         // No quota (only a pause the server asked for can hold callers): nothing to reserve,
@@ -74,8 +80,7 @@ impl Gcra {
 
     /// [`pause`](Self::pause) with the caller's reading of the clock.
     fn pause_at(&self, duration: Duration, quota: Quota, now: Instant) {
-        let tolerance = nanos(quota.interval).saturating_mul(u64::from(quota.burst.saturating_sub(1)));
-        let until = self.at(now).saturating_add(nanos(duration)).saturating_add(tolerance);
+        let until = self.at(now).saturating_add(nanos(duration)).saturating_add(tolerance(quota));
         self.tat.fetch_max(until, Ordering::AcqRel);
     }
 }
