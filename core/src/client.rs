@@ -338,7 +338,7 @@ impl<C: FromClient> ClientBuilder<C> {
         let secret_params = match &self.auth {
             Some(auth) => {
                 auth.validate().map_err(|e| {
-                    let why = crate::auth::chain(&*e);
+                    let why = crate::error::chain(&*e);
                     Error::new(ErrorKind::Auth)
                         .with_message(format!("the authentication is not configured correctly: {why}"))
                 })?;

@@ -20,12 +20,25 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use std::time::Duration;
+
 use tokio::runtime::{Handle, Id};
 use tokio::time::{Instant, Sleep};
 
 /// How many timers a thread keeps: as many attempts as a thread usually has in flight at once.
 /// More concurrent attempts register timers of their own, as tokio's `timeout` would.
 const KEEP: usize = 16;
+
+/// How far away "never" is: what [`after`] gives when the sum cannot be represented (tokio's
+/// own "far future" is as far).
+const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// `now + length`, or an instant decades away when that sum cannot be represented. A length
+/// may come from a configuration or a server (`Retry-After: 18446744073709551615`), and
+/// `Instant`'s `+` panics on overflow.
+pub(crate) fn after(now: Instant, length: Duration) -> Instant {
+    now.checked_add(length).unwrap_or_else(|| now + FAR)
+}
 
 /// `inner`, unless its deadline passes first.
 pub(crate) fn deadline<F: Future>(at: Instant, inner: F) -> Deadline<F> {

@@ -14,6 +14,7 @@ use tracing::Instrument;
 use crate::auth;
 use crate::call::{Call, Prepared};
 use crate::client::ClientInner;
+use crate::deadline;
 use crate::decode::Decoder;
 use crate::endpoint::Endpoint;
 use crate::error::{CallInfo, Error, ErrorKind, Result, TimeoutKind};
@@ -122,7 +123,8 @@ impl<'a> Attempts<'a> {
             // Wait for the rate limiters, within the total deadline (a caller that need not
             // wait does not enter an async step).
             if let Some(stage) = self.client.limiters.try_acquire(self.endpoint) {
-                self.client.limiters.acquire(self.endpoint, self.deadlines.total_at, stage).await?;
+                let (at, total) = (self.deadlines.total_at, self.deadlines.total);
+                self.client.limiters.acquire(self.endpoint, at, total, stage).await?;
             }
             // Hook: authenticate. Credentials are applied afresh to every attempt (an HMAC
             // signature is per request); a failure is an `Auth` error and nothing is sent.
@@ -151,7 +153,7 @@ impl<'a> Attempts<'a> {
                     self.client.budget.deposit(self.last_cost);
                     return outcome;
                 }
-                Action::Fail => return outcome.and_then(|r| Err(status_error(self.client, r))),
+                Action::Fail => return Err(self.failed(outcome, &last)),
                 Action::Retry { after, reason } => (after, reason),
             };
             // Back off, or give up when out of attempts, budget or time.
@@ -160,8 +162,24 @@ impl<'a> Attempts<'a> {
                     trace::retry(self.sent, &reason.as_str(), delay);
                     tokio::time::sleep(delay).await;
                 }
-                None => return outcome.and_then(|r| Err(status_error(self.client, r))),
+                None => return Err(self.failed(outcome, &last)),
             }
+        }
+    }
+
+    /// The error of a call that ends with `outcome` (an error, or a response that is not a
+    /// success), to the request `last`: without the credentials that request carried, which a
+    /// server may quote back in its error page or headers.
+    #[cold]
+    #[inline(never)]
+    fn failed(&self, outcome: Result<RawResponse>, last: &auth::Outgoing<'_>) -> Error {
+        let error = match outcome {
+            Ok(response) => status_error(self.client, response),
+            Err(e) => e,
+        };
+        match self.client.auth {
+            None => error,
+            Some(_) => error.scrub(&last.secrets(self.client)),
         }
     }
 
@@ -178,7 +196,8 @@ impl<'a> Attempts<'a> {
             return None;
         }
         let delay = retry_after.unwrap_or_else(|| backoff::delay(&policy, tries));
-        if Instant::now() + delay >= self.deadlines.total_at {
+        // The server's `Retry-After` may be any number: the sum saturates rather than panic.
+        if deadline::after(Instant::now(), delay) >= self.deadlines.total_at {
             return None;
         }
         self.last_cost = Some(self.client.budget.withdraw(reason == Reason::Timeout)?);
@@ -192,7 +211,7 @@ impl<'a> Attempts<'a> {
         let applying = Box::pin(auth::apply(self.client, auth::Plain::Call(request)));
         match tokio::time::timeout_at(self.deadlines.total_at, applying).await {
             Ok(outgoing) => outgoing,
-            Err(_) => Err(Error::new(ErrorKind::Timeout).with_timeout(TimeoutKind::Total, self.deadlines.total)),
+            Err(_) => Err(auth::timed_out(self.client, TimeoutKind::Total, self.deadlines.total)),
         }
     }
 
@@ -225,12 +244,12 @@ impl Deadlines {
     fn new(client: &ClientInner, endpoint: &Endpoint, started: Instant) -> Self {
         let total = endpoint.timeouts.total.unwrap_or(client.timeout);
         let attempt = endpoint.timeouts.attempt.or(client.attempt_timeout);
-        Deadlines { total, total_at: started + total, attempt }
+        Deadlines { total, total_at: deadline::after(started, total), attempt }
     }
 
     /// The earlier of the attempt timeout (from now) and the total deadline.
     fn for_attempt(&self) -> AttemptDeadline {
-        match self.attempt.map(|attempt| (attempt, Instant::now() + attempt)) {
+        match self.attempt.map(|attempt| (attempt, deadline::after(Instant::now(), attempt))) {
             Some((attempt, at)) if at < self.total_at => {
                 AttemptDeadline { at, kind: TimeoutKind::Attempt, length: attempt }
             }
@@ -291,6 +310,12 @@ pub(crate) fn annotate(
     template_url: Option<String>,
     attempts: u32,
 ) -> Error {
+    // The authenticator's secrets, wherever the error quotes them (a decode error's snippet of
+    // a body that echoed a token, say).
+    let error = match client.auth {
+        Some(_) => error.scrub(&auth::secrets(client, None)),
+        None => error,
+    };
     if error.has_call() {
         return error;
     }

@@ -8,7 +8,9 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+
+use crate::redact::{Secrets, REDACTED};
 
 /// `Result<T, restrait::Error>`: what every generated method returns.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -30,7 +32,9 @@ pub enum ErrorKind {
     Conflict,
     /// The server answered 422 Unprocessable Content.
     Unprocessable,
-    /// The server answered 429 Too Many Requests.
+    /// The server answered 429 Too Many Requests; or, without a status, the server had asked
+    /// the client to pause (`Retry-After`, an exhausted `RateLimit` quota) for longer than the
+    /// call's deadline leaves, so nothing was sent. [`Error::retry_after`] says how long.
     RateLimited,
     /// The server answered with a 5xx status.
     Server,
@@ -47,7 +51,10 @@ pub enum ErrorKind {
     /// The request could not be built (bad header value, bad URL, a body or query that would
     /// not serialize, a path argument that would change the endpoint); nothing was sent.
     Request,
-    /// Credentials could not be obtained.
+    /// Credentials could not be obtained: the authenticator failed, or the call's deadline
+    /// ran out while it was obtaining them (then [`Error::timeout`] says which deadline, and
+    /// the message names where the credentials come from, like the OAuth2 token endpoint).
+    /// Nothing was sent to the API.
     Auth,
     /// The response body is larger than the client's limit
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
@@ -117,6 +124,8 @@ struct Inner {
     status: Option<StatusCode>,
     headers: Option<HeaderMap>,
     body: Option<Bytes>,
+    /// The body with the client's secrets removed, when it quoted one: what `Display` shows.
+    scrubbed_body: Option<Bytes>,
     api_error: Option<Box<dyn Any + Send + Sync>>,
     retry_after: Option<Duration>,
     timeout: Option<(TimeoutKind, Duration)>,
@@ -146,6 +155,7 @@ impl Error {
                 status: None,
                 headers: None,
                 body: None,
+                scrubbed_body: None,
                 api_error: None,
                 retry_after: None,
                 timeout: None,
@@ -222,6 +232,53 @@ impl Error {
         self
     }
 
+    pub(crate) fn with_retry_after(mut self, after: Duration) -> Self {
+        self.inner.retry_after = Some(after);
+        self
+    }
+
+    /// Removes `secrets` from everything this error shows: its message, URL, decode snippet,
+    /// the response headers it keeps, the body its `Display` quotes, and its source (kept as
+    /// text instead when that quoted one). [`body`](Error::body) stays as the server sent it.
+    #[cold]
+    pub(crate) fn scrub(mut self, secrets: &Secrets) -> Self {
+        if secrets.is_empty() {
+            return self;
+        }
+        let i = &mut *self.inner;
+        let clean = |text: &mut String| {
+            if let Cow::Owned(scrubbed) = secrets.scrub(text) {
+                *text = scrubbed;
+            }
+        };
+        if let Some(message) = &mut i.message {
+            if let Cow::Owned(scrubbed) = secrets.scrub(message) {
+                *message = Cow::Owned(scrubbed);
+            }
+        }
+        if let Some(url) = i.call.as_mut().and_then(|c| c.url.as_mut()) {
+            clean(url);
+        }
+        if let Some(decode) = &mut i.decode {
+            clean(&mut decode.snippet);
+        }
+        for value in i.headers.iter_mut().flat_map(|h| h.values_mut()) {
+            if let Some(scrubbed) = secrets.scrub_bytes(value.as_bytes()) {
+                *value = HeaderValue::from_bytes(&scrubbed).unwrap_or(HeaderValue::from_static(REDACTED));
+            }
+        }
+        if let Some(body) = &i.body {
+            i.scrubbed_body = secrets.scrub_bytes(body).map(Bytes::from);
+        }
+        if let Some(source) = &i.source {
+            let text = chain(&**source);
+            if secrets.found_in(&text) || secrets.found_in(&format!("{source:?}")) {
+                i.source = Some(Box::new(Opaque(secrets.scrub(&text).into_owned())));
+            }
+        }
+        self
+    }
+
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
@@ -242,14 +299,16 @@ impl Error {
     /// method allowed a retry.
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {
-            ErrorKind::Connect | ErrorKind::Timeout => true,
+            // A `RateLimited` error without a status is a pause the server asked for.
+            ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::RateLimited => true,
             _ => self.inner.status.is_some_and(|s| matches!(s.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)),
         }
     }
 
-    /// Whether a deadline ran out (see [`timeout`](Error::timeout) for which).
+    /// Whether a deadline ran out (see [`timeout`](Error::timeout) for which): a `Timeout`
+    /// error, or an `Auth` error whose deadline ran out while credentials were obtained.
     pub fn is_timeout(&self) -> bool {
-        self.inner.kind == ErrorKind::Timeout
+        self.inner.kind == ErrorKind::Timeout || self.inner.timeout.is_some()
     }
 
     /// Which deadline ran out, and its length.
@@ -277,12 +336,15 @@ impl Error {
         self.inner.call.as_ref().and_then(|c| c.url.as_deref())
     }
 
-    /// The response headers of a status error.
+    /// The response headers of a status error, with any value that quoted one of the client's
+    /// credentials back rewritten without it.
     pub fn headers(&self) -> Option<&HeaderMap> {
         self.inner.headers.as_ref()
     }
 
-    /// The raw response body of a status error (at most the client's response limit).
+    /// The raw response body of a status error (at most the client's response limit), as the
+    /// server sent it: if the server quoted a credential back, it is still here, while the
+    /// error's `Display`, `Debug` and [`headers`](Error::headers) have it removed.
     pub fn body(&self) -> Option<&[u8]> {
         self.inner.body.as_deref()
     }
@@ -326,7 +388,8 @@ fn plural(n: u32) -> &'static str {
     }
 }
 
-fn human(d: Duration) -> String {
+/// A duration as people write it: `3s`, `1500ms`.
+pub(crate) fn human(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
     } else {
@@ -389,7 +452,15 @@ impl fmt::Display for Error {
                         plural(attempts)
                     )?;
                 }
-                f.write_str("; check that the server answers, or raise the timeout")
+                if let Some(m) = &i.message {
+                    write!(f, " ({m})")?;
+                }
+                if attempts == 0 {
+                    // Nothing reached the server: the wait was for a rate limiter's slot.
+                    f.write_str("; lower the call rate, or raise the timeout")
+                } else {
+                    f.write_str("; check that the server answers, or raise the timeout")
+                }
             }
             ErrorKind::Connect => {
                 f.write_str(": the connection failed")?;
@@ -432,13 +503,22 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            // No answer to quote: the client held the call (a pause the server asked for).
+            _ if i.status.is_none() && i.message.is_some() => {
+                write!(f, ": {}", i.message.as_deref().unwrap_or_default())?;
+                if attempts > 0 {
+                    write!(f, " (after {attempts} attempt{})", plural(attempts))?;
+                }
+                Ok(())
+            }
             _ => {
                 let status = i.status.map_or_else(|| "an error".to_string(), |s| s.to_string());
                 write!(f, " answered {status} after {attempts} attempt{}; {}", plural(attempts), self.advice())?;
                 if let Some(after) = i.retry_after {
                     write!(f, " (the server asks to retry after {})", human(after))?;
                 }
-                if let Some(text) = i.body.as_deref().and_then(body_excerpt) {
+                let shown = i.scrubbed_body.as_ref().or(i.body.as_ref());
+                if let Some(text) = shown.and_then(|b| body_excerpt(b)) {
                     write!(f, " (server said: {text})")?;
                 }
                 Ok(())
@@ -480,6 +560,37 @@ impl fmt::Debug for Error {
         d.finish()
     }
 }
+
+/// An error's message with its causes, `: `-separated.
+pub(crate) fn chain(e: &(dyn StdError + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let next = c.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// An error kept as its message only: the `Debug` of a user's error type could show what its
+/// `Display` leaves out, such as a secret, and a source that quoted a secret is kept scrubbed.
+pub(crate) struct Opaque(pub(crate) String);
+
+impl fmt::Debug for Opaque {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl fmt::Display for Opaque {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl StdError for Opaque {}
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {

@@ -1,5 +1,10 @@
-//! Redaction of secrets from URLs before they reach an error, a log or a `Debug` output.
+//! Redaction of secrets before they reach an error, a log or a `Debug` output: from URLs by
+//! the names of their query parameters, and from any text by the values themselves
+//! ([`Secrets`]), which catches a server that quotes a credential back.
 
+use std::borrow::Cow;
+
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use url::Url;
 
 /// What a redacted value is replaced with.
@@ -107,6 +112,96 @@ pub(crate) fn template_url(base: &str, template: &str) -> String {
     }
 }
 
+/// Secret values to remove from text, each in the forms a server may quote it back in: as
+/// sent, percent-encoded, form-encoded, JSON-escaped, and the encoded ones encoded once more. Values shorter than
+/// [`Secrets::MIN_LEN`] bytes are not searched for: replacing every `a` of a message would
+/// destroy it, and such a value is no secret anyway.
+#[derive(Default)]
+pub(crate) struct Secrets {
+    /// Longest first, so that a form is replaced before a shorter one inside it.
+    forms: Vec<String>,
+}
+
+impl Secrets {
+    pub(crate) const MIN_LEN: usize = 4;
+
+    /// Adds `value` in each of its forms.
+    pub(crate) fn add(&mut self, value: &str) {
+        if value.len() < Self::MIN_LEN {
+            return;
+        }
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let json = json.get(1..json.len().saturating_sub(1)).unwrap_or_default().to_string();
+        let form = url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
+        let percent = |text: &str| utf8_percent_encode(text, NON_ALPHANUMERIC).to_string();
+        // Encoded twice too: a server quoting a query string (already encoded) inside a URL.
+        let twice = [percent(&percent(value)), percent(&form)];
+        for form in [value.to_string(), percent(value), form, json].into_iter().chain(twice) {
+            if form.len() >= Self::MIN_LEN && !self.forms.contains(&form) {
+                self.forms.push(form);
+            }
+        }
+        self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    }
+
+    /// Adds a credential as it stands in a header (`Bearer <token>`, `Basic <base64>`, a bare
+    /// key): the whole value and the part after an authentication scheme's name.
+    pub(crate) fn add_header_value(&mut self, value: &str) {
+        self.add(value.trim());
+        if let Some((_, credentials)) = value.trim().split_once(' ') {
+            self.add(credentials.trim());
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
+    /// `text` with every secret replaced by `REDACTED`.
+    pub(crate) fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut text = Cow::Borrowed(text);
+        for form in &self.forms {
+            if text.contains(form.as_str()) {
+                text = Cow::Owned(text.replace(form.as_str(), REDACTED));
+            }
+        }
+        text
+    }
+
+    /// `bytes` with every secret replaced by `REDACTED`, or `None` when none occurs.
+    pub(crate) fn scrub_bytes(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let mut out: Option<Vec<u8>> = None;
+        for form in &self.forms {
+            let current = out.as_deref().unwrap_or(bytes);
+            if let Some(replaced) = replace_bytes(current, form.as_bytes(), REDACTED.as_bytes()) {
+                out = Some(replaced);
+            }
+        }
+        out
+    }
+
+    /// Whether any secret occurs in `text`.
+    pub(crate) fn found_in(&self, text: &str) -> bool {
+        self.forms.iter().any(|form| text.contains(form.as_str()))
+    }
+}
+
+/// `haystack` with every `needle` replaced, or `None` when there is none.
+fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
+    let first = haystack.windows(needle.len()).position(|w| w == needle)?;
+    let mut out = Vec::with_capacity(haystack.len());
+    out.extend_from_slice(&haystack[..first]);
+    out.extend_from_slice(with);
+    let mut rest = &haystack[first + needle.len()..];
+    while let Some(i) = rest.windows(needle.len()).position(|w| w == needle) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(with);
+        rest = &rest[i + needle.len()..];
+    }
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +249,19 @@ mod tests {
         for plain in ["author", "keyword", "design", "assignee", "page", "monkey_count", "state", "sort"] {
             assert!(!is_secret_name(plain), "{plain} should not be redacted");
         }
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_in_every_quoted_form() {
+        let mut secrets = Secrets::default();
+        secrets.add_header_value("Bearer s3c/r3t+tok=n\"x");
+        secrets.add("abc");
+        let text = "auth=Bearer s3c/r3t+tok=n\"x q=s3c%2Fr3t%2Btok%3Dn%22x f=s3c%2Fr3t%2Btok%3Dn%22x j=\"s3c/r3t+tok=n\\\"x\" abc";
+        let clean = secrets.scrub(text);
+        assert!(!clean.contains("s3c"), "{clean}");
+        assert!(clean.contains("auth=REDACTED") && clean.ends_with("abc"), "{clean}");
+        assert_eq!(secrets.scrub_bytes(b"x s3c/r3t+tok=n\"x y").as_deref(), Some(&b"x REDACTED y"[..]));
+        assert_eq!(secrets.scrub_bytes(b"nothing here"), None);
+        assert!(secrets.found_in("..s3c%2Fr3t%2Btok%3Dn%22x.."));
     }
 }

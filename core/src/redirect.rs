@@ -197,7 +197,7 @@ pub(crate) fn exchange<'c, 'r>(
                 hops += 1;
                 tracing::debug!(
                     status = response.status.as_u16(),
-                    location = %redact::url_with(&next.url, &client.secret_params),
+                    location = %current.secrets(client).scrub(&redact::url_with(&next.url, &client.secret_params)),
                     cross_origin = next.url.origin() != client.origin,
                     hop = hops,
                     "restrait: following a redirect"
@@ -208,7 +208,7 @@ pub(crate) fn exchange<'c, 'r>(
             {
                 Ok(Ok(outgoing)) => current = outgoing,
                 Ok(Err(e)) => return (Err(e), current),
-                Err(_) => return (Err(send::timed_out(deadline)), current),
+                Err(_) => return (Err(auth::timed_out(client, deadline.kind, deadline.length)), current),
             }
         }
     }

@@ -320,3 +320,28 @@ async fn a_token_endpoint_that_does_not_answer_times_out() {
         "{err}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_token_endpoint_that_never_answers_is_named_when_the_call_deadline_runs_out() {
+    let s =
+        setup(TokenEndpoint::Issues { expires_in: 3600, delay: Duration::from_secs(86_400) }, Api::AcceptsLatest).await;
+    let auth = Auth::oauth2_client_credentials(format!("{}/token", s.base), "client", "secret", ["orders:read"]);
+    let client = OrdersClient::builder().base_url(&s.base).auth(auth).timeout(Duration::from_secs(3)).build().unwrap();
+    let start = Instant::now();
+    let err = client.list().await.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_secs(3), "the error comes when the 3 s deadline runs out");
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert!(err.is_timeout());
+    assert_eq!(err.timeout(), Some((restrait::TimeoutKind::Total, Duration::from_secs(3))));
+    assert_eq!(err.attempts(), 0);
+    assert_eq!(s.api.len(), 0, "the API never received a request");
+    assert_eq!(s.tokens.len(), 1);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Orders::list: GET {0}/orders: credentials could not be obtained: the call's total deadline of 3s ran out \
+             while waiting for the token endpoint {0}/token, so nothing was sent to the API",
+            s.base
+        )
+    );
+}

@@ -296,3 +296,40 @@ async fn adaptive_rate_settles_below_a_throttling_server_capacity() {
     assert!((0.7 * C..=1.05 * C).contains(&rate), "send rate {rate:.1}/s for capacity {C}/s");
     assert!(throttled < 0.05, "{:.1}% of requests were throttled", throttled * 100.0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_call_the_server_paused_past_its_deadline_says_so() {
+    let (client, log) = scripted(|n| match n {
+        0 => (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "999999")]).into_response(),
+        _ => StatusCode::NO_CONTENT.into_response(),
+    })
+    .await;
+    // The server's Retry-After is past the call's deadline: the call gives up at once.
+    let start = Instant::now();
+    let first = client.ok().await.unwrap_err();
+    assert_eq!(first.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert!(start.elapsed() < Duration::from_millis(1), "{:?}", start.elapsed());
+    // The client is now held for 300 s (restrait's cap); ten seconds later a call cannot wait
+    // that long within its 30 s deadline, and says why instead of blaming a slow server.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let err = client.ok().await.unwrap_err();
+    assert_eq!(log.len(), 1, "nothing more was sent");
+    assert_eq!(err.kind(), restrait::ErrorKind::RateLimited);
+    assert_eq!(err.attempts(), 0);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(290)));
+    assert!(err.is_retryable());
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "the client is paused for another 290s because the server answered 503 Service Unavailable with \
+             Retry-After: 999999s (restrait holds a client for at most 300s); the call's total deadline of 30s \
+             runs out first, so nothing was sent"
+        ),
+        "{text}"
+    );
+    assert!(text.starts_with("Paced::ok: GET http://127.0.0.1:"), "{text}");
+    // Once the pause is over, calls go through again.
+    tokio::time::sleep(Duration::from_secs(290)).await;
+    client.ok().await.unwrap();
+    assert_eq!(log.len(), 2);
+}

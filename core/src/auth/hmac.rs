@@ -147,16 +147,24 @@ impl Authenticate for HmacAuth {
             }
         };
         let value = |s: &str| HeaderValue::from_str(s).map_err(|_| failure("an HMAC header value is not valid"));
-        request.insert_header(header_name(&self.timestamp_header, "HMAC timestamp")?, value(&timestamp.to_string())?);
+        // The timestamp and key id are public: not marked sensitive, so that errors keep them.
+        request.insert_public_header(
+            header_name(&self.timestamp_header, "HMAC timestamp")?,
+            value(&timestamp.to_string())?,
+        );
         request.insert_header(header_name(&self.signature_header, "HMAC signature")?, value(&signature)?);
         if let Some(id) = &self.key_id {
-            request.insert_header(header_name(&self.key_id_header, "HMAC key id")?, value(id)?);
+            request.insert_public_header(header_name(&self.key_id_header, "HMAC key id")?, value(id)?);
         }
         Ok(())
     }
 
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
+    }
+
+    fn secret_values(&self) -> Vec<SecretString> {
+        vec![self.key.clone()]
     }
 }
 

@@ -44,6 +44,28 @@
 //! one: `Debug` prints `Auth::Bearer(REDACTED)`, and URLs in errors and logs have their
 //! secret-looking query values and every parameter named by
 //! [`Authenticate::secret_query_params`] replaced by `REDACTED`.
+//!
+//! A server can quote a credential back: a 401 page that repeats the request, a header that
+//! echoes it, a redirect target that carries it. So every error the engine returns, and its
+//! redirect log lines, have the credential *values* removed wherever they appear (message,
+//! URL, the body excerpt its `Display` shows, the response headers it keeps, its source),
+//! raw and in the encoded forms a server quotes them in (percent-, form- and doubly encoded,
+//! JSON-escaped). The values are those the failed request carried (header values the
+//! authenticator marked sensitive and query parameters it appended) and those of
+//! [`Authenticate::secret_values`]: the built-in schemes list the token, the key, the Basic
+//! password and its base64 pair, the OAuth2 client secret and current access token, the HMAC
+//! key. [`Error::body`](crate::Error::body) keeps the bytes the server sent, and an
+//! [`api_error`](crate::Error::api_error) is the server's body decoded as it came: treat both
+//! as you would the response itself. Values shorter than four bytes are not searched for.
+//!
+//! # Deadlines
+//!
+//! Obtaining credentials counts against the call's deadline. When it runs out while the
+//! authenticator waits (an OAuth2 token endpoint that does not answer), the call fails with an
+//! [`ErrorKind::Auth`] error whose [`timeout`](crate::Error::timeout) says which deadline and
+//! whose message names where the credentials come from
+//! ([`Authenticate::credential_source`]): the API itself received nothing, so a `Timeout`
+//! naming its URL would send the reader to the wrong server.
 
 mod hmac;
 mod oauth2;
@@ -58,8 +80,8 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::call::Prepared;
-use crate::error::{Error, ErrorKind, Result};
-use crate::redact::{self, REDACTED};
+use crate::error::{chain, human, Error, ErrorKind, Opaque, Result, TimeoutKind};
+use crate::redact::{self, Secrets, REDACTED};
 
 pub use self::hmac::{HmacAlgorithm, HmacAuth};
 pub use self::oauth2::{ClientAuthentication, OAuth2ClientCredentials};
@@ -126,6 +148,28 @@ pub trait Authenticate: Send + Sync {
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(std::any::type_name::<Self>())
     }
+
+    /// Where this authenticator obtains credentials, named in the error of a call whose
+    /// deadline runs out while [`authenticate`](Authenticate::authenticate) waits for them
+    /// (OAuth2 says "the token endpoint https://auth.example.com/token"). Default: `None`
+    /// (the error then says "the authenticator").
+    fn credential_source(&self) -> Option<String> {
+        None
+    }
+
+    /// The secret values this authenticator holds or sends now (tokens, keys, passwords).
+    /// The engine removes each of them from every error it returns (message, URL, the
+    /// response headers it keeps, the excerpt of the body its `Display` quotes, its source)
+    /// and from its logs, so that a server quoting a credential back cannot leak it. Called
+    /// only when an error is made. Default: none.
+    ///
+    /// Whatever this returns, the header values and query parameters this authenticator added
+    /// to the request that failed are removed too; list here what could show up elsewhere
+    /// (in the body of a successful response that failed to decode, say) or in another form
+    /// (a password that is sent only inside a base64 header value).
+    fn secret_values(&self) -> Vec<SecretString> {
+        Vec::new()
+    }
 }
 
 #[async_trait::async_trait]
@@ -144,6 +188,12 @@ impl<T: Authenticate + ?Sized> Authenticate for Arc<T> {
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         (**self).describe(f)
+    }
+    fn credential_source(&self) -> Option<String> {
+        (**self).credential_source()
+    }
+    fn secret_values(&self) -> Vec<SecretString> {
+        (**self).secret_values()
     }
 }
 
@@ -185,6 +235,13 @@ impl AuthRequest {
     /// [`HeaderValue::set_sensitive`]), so the HTTP stack never prints or indexes it.
     pub fn insert_header(&mut self, name: HeaderName, mut value: HeaderValue) {
         value.set_sensitive(true);
+        self.inner.headers.insert(name, value);
+    }
+
+    /// Sets a header that is no secret (a timestamp, a key id), replacing any of the same name.
+    /// Unlike [`insert_header`](Self::insert_header)'s, its value is not marked sensitive,
+    /// so errors quoting it keep it.
+    pub(crate) fn insert_public_header(&mut self, name: HeaderName, value: HeaderValue) {
         self.inner.headers.insert(name, value);
     }
 
@@ -241,6 +298,13 @@ impl Outgoing<'_> {
     pub(crate) fn wire(&self) -> &Prepared {
         self.credentialed.as_ref().map_or(&self.plain, |c| &c.inner)
     }
+
+    /// The secrets to remove from what the answer to this request makes of it: an error, a
+    /// log line (see [`secrets`]).
+    #[cold]
+    pub(crate) fn secrets(&self, client: &crate::client::ClientInner) -> Secrets {
+        secrets(client, self.credentialed.as_deref().map(|c| (&*self.plain, c)))
+    }
 }
 
 /// Applies the client's credentials to a copy of `plain` when it goes to the base URL's
@@ -259,36 +323,48 @@ pub(crate) async fn apply<'a>(client: &crate::client::ClientInner, plain: Plain<
     Ok(Outgoing { plain, credentialed })
 }
 
-/// An error's message with its causes, `: `-separated.
-pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let next = c.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
+/// The error of a call whose deadline (of `kind`, `length` long) ran out while the
+/// authenticator was obtaining credentials: an `Auth` error that names the step and where the
+/// credentials come from, since the API itself never received a request.
+#[cold]
+pub(crate) fn timed_out(client: &crate::client::ClientInner, kind: TimeoutKind, length: std::time::Duration) -> Error {
+    let source = client.auth.as_ref().and_then(|a| a.credential_source()).unwrap_or_else(|| "the authenticator".into());
+    let which = match kind {
+        TimeoutKind::Attempt => "per-attempt timeout",
+        TimeoutKind::Total | TimeoutKind::Connect => "total deadline",
+    };
+    Error::new(ErrorKind::Auth).with_timeout(kind, length).with_message(format!(
+        "the call's {which} of {} ran out while waiting for {source}, so nothing was sent to the API",
+        human(length)
+    ))
+}
+
+/// The secrets to remove from an error or a log line: the client authenticator's
+/// [`secret_values`](Authenticate::secret_values), and the values it added to `sent` (the
+/// credentialed copy of `plain`), whatever it is.
+#[cold]
+pub(crate) fn secrets(client: &crate::client::ClientInner, sent: Option<(&Prepared, &AuthRequest)>) -> Secrets {
+    let mut secrets = Secrets::default();
+    let Some(auth) = &client.auth else { return secrets };
+    for value in auth.secret_values() {
+        secrets.add(value.expose_secret());
+    }
+    if let Some((plain, sent)) = sent {
+        for (name, value) in &sent.inner.headers {
+            // A sensitive value is a credential (see `AuthRequest::insert_header`).
+            if value.is_sensitive() && plain.headers.get(name) != Some(value) {
+                secrets.add_header_value(&String::from_utf8_lossy(value.as_bytes()));
+            }
         }
-        cause = c.source();
+        let before: Vec<_> = plain.url.query_pairs().collect();
+        for (name, value) in sent.inner.url.query_pairs() {
+            if !before.contains(&(name.clone(), value.clone())) {
+                secrets.add(&value);
+            }
+        }
     }
-    text
+    secrets
 }
-
-/// An authenticator's failure, kept as a message: the `Debug` of a user's error type could
-/// show what its `Display` leaves out, such as a secret.
-struct Opaque(String);
-
-impl fmt::Debug for Opaque {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl fmt::Display for Opaque {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for Opaque {}
 
 /// A configuration or credential problem of a built-in scheme, said without the secret.
 #[derive(Debug)]
@@ -519,6 +595,28 @@ impl Authenticate for Auth {
 
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
+    }
+
+    fn credential_source(&self) -> Option<String> {
+        match &self.0 {
+            Scheme::OAuth2(oauth) => oauth.credential_source(),
+            _ => None,
+        }
+    }
+
+    fn secret_values(&self) -> Vec<SecretString> {
+        match &self.0 {
+            Scheme::Bearer(token) => vec![token.clone()],
+            Scheme::Basic { username, password } => {
+                // The password goes out only inside the base64 of `username:password`.
+                let pair = format!("{username}:{}", password.expose_secret());
+                let encoded = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
+                vec![password.clone(), SecretString::from(encoded)]
+            }
+            Scheme::ApiKeyHeader { key, .. } | Scheme::ApiKeyQuery { key, .. } => vec![key.clone()],
+            Scheme::OAuth2(oauth) => oauth.secret_values(),
+            Scheme::Hmac(hmac) => hmac.secret_values(),
+        }
     }
 }
 

@@ -214,7 +214,9 @@ impl OAuth2ClientCredentials {
             .retry(reqwest::retry::never())
             .connect_timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| format!("the HTTP client for the token endpoint could not be built: {}", super::chain(&e)))?;
+            .map_err(|e| {
+                format!("the HTTP client for the token endpoint could not be built: {}", crate::error::chain(&e))
+            })?;
         Ok(self.shared.http.get_or_init(|| client))
     }
 
@@ -255,12 +257,18 @@ impl OAuth2ClientCredentials {
         let started = Instant::now();
         let exchange = async {
             let mut response = http.execute(request).await.map_err(|e| {
-                format!("the token endpoint {endpoint} could not be reached ({})", super::chain(&e.without_url()))
+                format!(
+                    "the token endpoint {endpoint} could not be reached ({})",
+                    crate::error::chain(&e.without_url())
+                )
             })?;
             let status = response.status();
             let mut body = Vec::new();
             while let Some(chunk) = response.chunk().await.map_err(|e| {
-                format!("the answer of the token endpoint {endpoint} broke off ({})", super::chain(&e.without_url()))
+                format!(
+                    "the answer of the token endpoint {endpoint} broke off ({})",
+                    crate::error::chain(&e.without_url())
+                )
             })? {
                 if body.len() + chunk.len() > TOKEN_BODY_LIMIT {
                     return Err(format!("the token endpoint {endpoint} answered {status} with a body larger than {TOKEN_BODY_LIMIT} bytes"));
@@ -313,6 +321,19 @@ impl Authenticate for OAuth2ClientCredentials {
 
     fn validate(&self) -> Result<(), BoxError> {
         self.check()
+    }
+
+    fn credential_source(&self) -> Option<String> {
+        Some(format!("the token endpoint {}", self.token_url()))
+    }
+
+    /// The client secret and the access token cached now.
+    fn secret_values(&self) -> Vec<SecretString> {
+        let mut values = vec![self.config.client_secret.clone()];
+        if let Some(token) = self.shared.token.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            values.push(token.access.clone());
+        }
+        values
     }
 
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

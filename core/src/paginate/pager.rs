@@ -2,6 +2,7 @@
 //! engine, its items, and where the next page is (or that there is none).
 
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
 use http::HeaderMap;
@@ -40,8 +41,10 @@ pub(crate) struct Pager<T> {
     template: Prepared,
     next: Next,
     pages: u32,
-    /// Cursors or links already followed: a server that repeats one would loop forever.
-    seen: HashSet<String>,
+    /// The requests already sent, as [`wire_key`]s: a server whose next page is one already
+    /// fetched (a repeated cursor, a link that differs only in its fragment) would loop
+    /// forever.
+    seen: HashSet<u64>,
     _items: PhantomData<fn() -> T>,
 }
 
@@ -74,6 +77,11 @@ impl<T: DeserializeOwned> Pager<T> {
             return Err(e);
         }
         let request = self.request()?;
+        if !self.seen.insert(wire_key(&request)) {
+            let e = self.repeated();
+            self.next = Next::Done;
+            return Err(annotate(e, &self.client.inner, self.endpoint, Some(&request), None, 0));
+        }
         let (outcome, attempts) = execute(&self.client.inner, self.endpoint, &request).await;
         // A clone of the handle (one `Arc`), so the closure does not hold `self` borrowed.
         let client = self.client.clone();
@@ -133,6 +141,20 @@ impl<T: DeserializeOwned> Pager<T> {
         Ok(request)
     }
 
+    /// The error of a next page whose request is one already sent.
+    #[cold]
+    fn repeated(&self) -> Error {
+        let what = match &self.next {
+            Next::Cursor(cursor) => format!("the server returned the cursor `{cursor}` a second time"),
+            Next::Url(url) => format!(
+                "the server's `Link` rel=\"next\" repeats a page already fetched ({})",
+                crate::redact::url_with(url, &self.client.inner.secret_params)
+            ),
+            _ => "the next page's request is one already sent".to_string(),
+        };
+        Error::new(ErrorKind::Decode).with_message(format!("{what}; the stream stops rather than loop forever"))
+    }
+
     /// Where the page after this one is.
     fn after(&mut self, url: &Url, body: &Value, headers: &HeaderMap, count: usize) -> Result<Next> {
         let spec = self.spec;
@@ -147,11 +169,6 @@ impl<T: DeserializeOwned> Pager<T> {
                     Some(Value::Number(n)) => n.to_string(),
                     _ => return Ok(Next::Done),
                 };
-                if !self.seen.insert(cursor.clone()) {
-                    return Err(Error::new(ErrorKind::Decode).with_message(format!(
-                        "the server returned the cursor `{cursor}` a second time; the stream stops rather than loop forever"
-                    )));
-                }
                 Next::Cursor(cursor)
             }
             Pagination::Offset => {
@@ -190,16 +207,50 @@ impl<T: DeserializeOwned> Pager<T> {
                         next.origin().ascii_serialization()
                     )));
                 }
-                if !self.seen.insert(next.as_str().to_string()) {
-                    return Err(Error::new(ErrorKind::Decode).with_message(format!(
-                        "the server's `Link` rel=\"next\" repeats a page already fetched ({}); the stream stops rather than loop forever",
-                        crate::redact::url(&next)
-                    )));
-                }
                 Next::Url(next)
             }
         })
     }
+}
+
+/// A request as it goes on the wire, hashed: the method, the URL without its fragment (which
+/// is never sent) in RFC 3986's normal form, and the body. The `url` crate has already
+/// lower-cased the scheme and host, dropped a default port and resolved dot segments; this
+/// also upper-cases percent-escapes and decodes those of unreserved characters (`%7e` and
+/// `%7E` are `~`), so two spellings of one request have one key.
+fn wire_key(request: &Prepared) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    request.method.hash(&mut hasher);
+    normalized(&request.url[..url::Position::AfterQuery]).hash(&mut hasher);
+    request.body.as_deref().hash(&mut hasher);
+    hasher.finish()
+}
+
+/// `url` (ASCII, as the `url` crate serialises it) with its percent-escapes normalised.
+fn normalized(url: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = url.as_bytes();
+    let mut out = String::with_capacity(url.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if let (b'%', Some(&hi), Some(&lo)) = (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            if let (Some(h), Some(l)) = (hex(hi), hex(lo)) {
+                let byte = (h * 16 + l) as u8;
+                if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+                    out.push(byte as char);
+                } else {
+                    out.push('%');
+                    out.push(hi.to_ascii_uppercase() as char);
+                    out.push(lo.to_ascii_uppercase() as char);
+                }
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i] as char);
+        i += 1;
+    }
+    out
 }
 
 /// A field name or a JSON pointer (`/meta/next`).
@@ -280,5 +331,38 @@ impl std::fmt::Debug for Next {
             Next::Failed(_) => f.write_str("Failed"),
             Next::Done => f.write_str("Done"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(method: http::Method, url: &str) -> u64 {
+        wire_key(&Prepared { method, url: url.parse().unwrap(), headers: HeaderMap::new(), body: None })
+    }
+
+    #[test]
+    fn spellings_of_one_request_have_one_key() {
+        let get = |url| key(http::Method::GET, url);
+        let base = get("https://api.example.com/items?cursor=a%2Fb&x=~1");
+        for same in [
+            "https://api.example.com/items?cursor=a%2Fb&x=~1#frag-7",
+            "https://api.example.com:443/items?cursor=a%2Fb&x=~1",
+            "HTTPS://API.example.COM/items?cursor=a%2fb&x=%7E1",
+            "https://api.example.com/v1/../items?cursor=a%2Fb&x=%7e1",
+            "https://api.example.com/%69tems?cursor=a%2Fb&x=~1",
+        ] {
+            assert_eq!(get(same), base, "{same}");
+        }
+        for other in [
+            "https://api.example.com/items?cursor=a/b&x=~1",
+            "https://api.example.com:8443/items?cursor=a%2Fb&x=~1",
+            "http://api.example.com/items?cursor=a%2Fb&x=~1",
+            "https://api.example.com/items?cursor=a%2Fb&x=~2",
+        ] {
+            assert_ne!(get(other), base, "{other}");
+        }
+        assert_ne!(key(http::Method::POST, "https://api.example.com/items?cursor=a%2Fb&x=~1"), base);
     }
 }

@@ -98,25 +98,28 @@ impl Limiter {
     }
 
     /// Reserves the next slot at `interval` spacing and waits for it; fails without reserving
-    /// when the wait would not end before `deadline`.
-    /// Returns whether it waited (so that `now` is out of date).
-    async fn acquire(&self, quota: Quota, deadline: Instant, now: Instant) -> Result<bool, Error> {
+    /// when the wait would not end before `deadline` (`Ok(Err(wait))`, the wait it would take
+    /// when known). Returns whether it waited (so that `now` is out of date).
+    async fn acquire(
+        &self,
+        quota: Quota,
+        deadline: Instant,
+        now: Instant,
+    ) -> Result<Result<bool, Option<Duration>>, Error> {
         let max_wait = deadline.saturating_duration_since(now);
         let wait = match &self.backend {
-            Backend::Local(gcra) => gcra.reserve_at(quota, max_wait, now).ok(),
-            Backend::Shared { store, key } => store.reserve(key, quota, max_wait).await?,
+            Backend::Local(gcra) => gcra.reserve_at(quota, max_wait, now).map_err(Some),
+            Backend::Shared { store, key } => store.reserve(key, quota, max_wait).await?.ok_or(None),
         };
-        match wait {
-            Some(wait) if wait.is_zero() => Ok(false),
-            Some(wait) => {
+        Ok(match wait {
+            Ok(wait) if wait.is_zero() => Ok(false),
+            Ok(wait) => {
                 // Boxed: only a waiting caller pays for the timer's room in its future.
                 Box::pin(tokio::time::sleep(wait)).await;
                 Ok(true)
             }
-            None => Err(Error::new(ErrorKind::Timeout)
-                .with_message("the rate limiter's next free slot is after the deadline")
-                .with_timeout(TimeoutKind::Total, max_wait)),
-        }
+            Err(wait) => Err(wait),
+        })
     }
 
     /// Takes a slot if one is free now (a local limiter only; a shared store is never asked
@@ -148,9 +151,56 @@ pub(crate) enum Stage {
     Method,
 }
 
+/// A pause the server asked for: how long restrait holds the client, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pause {
+    /// How long the client is held: what the server asked for, at most [`MAX_PAUSE`].
+    pub(crate) length: Duration,
+    pub(crate) cause: PauseCause,
+}
+
+/// What made the client pause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PauseCause {
+    /// A `Retry-After` header on a response of this status, asking for this long.
+    RetryAfter { status: StatusCode, asked: Duration },
+    /// `RateLimit` or `X-RateLimit` headers saying the quota is used up until a reset this far
+    /// away.
+    QuotaReset { asked: Duration },
+}
+
+impl PauseCause {
+    fn asked(self) -> Duration {
+        match self {
+            PauseCause::RetryAfter { asked, .. } | PauseCause::QuotaReset { asked } => asked,
+        }
+    }
+}
+
+impl std::fmt::Display for PauseCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PauseCause::RetryAfter { status, asked } => {
+                write!(f, "the server answered {status} with Retry-After: {}s", asked.as_secs())
+            }
+            PauseCause::QuotaReset { asked } => {
+                write!(f, "the server's rate-limit headers said its quota is used up for {}s", asked.as_secs())
+            }
+        }
+    }
+}
+
+/// The longest pause a server's hint can impose: a bogus reset an hour away (or a
+/// `Retry-After` of 2^64 − 1 seconds) must not stall the client beyond what a call's deadline
+/// could sensibly wait anyway.
+pub(crate) const MAX_PAUSE: Duration = Duration::from_secs(300);
+
 /// The limiters of one client.
 pub(crate) struct Limiters {
     client: Limiter,
+    /// The last pause the server asked for and when it ends, to say so in the error of a call
+    /// that cannot wait for it. Written only when a server asks for a pause.
+    paused: Mutex<Option<(Instant, PauseCause)>>,
     adaptive: Option<Adaptive>,
     methods: Mutex<HashMap<&'static str, Arc<Limiter>>>,
     store: Option<Arc<dyn RateLimitStore>>,
@@ -167,6 +217,7 @@ impl Limiters {
         let key = store.as_ref().map(|s| (s, api.to_string()));
         Limiters {
             client: Limiter::new(quota, key),
+            paused: Mutex::new(None),
             adaptive: adaptive.then(|| Adaptive::new(quota.map(|q| 1.0 / q.interval().as_secs_f64()))),
             methods: Mutex::new(HashMap::new()),
             store,
@@ -198,28 +249,62 @@ impl Limiters {
     }
 
     /// Waits for the slots [`try_acquire`](Self::try_acquire) could not take, from `stage` on:
-    /// the client's limiter, then the method's own, within `deadline`.
-    pub(crate) async fn acquire(&self, endpoint: &Endpoint, deadline: Instant, stage: Stage) -> Result<(), Error> {
+    /// the client's limiter, then the method's own, within `deadline` (the end of a total
+    /// deadline of length `total`).
+    pub(crate) async fn acquire(
+        &self,
+        endpoint: &Endpoint,
+        deadline: Instant,
+        total: Duration,
+        stage: Stage,
+    ) -> Result<(), Error> {
         // One reading of the clock serves every step that did not wait.
         let mut now = Instant::now();
         if stage == Stage::Client {
             if let Some(quota) = self.client_quota() {
-                if self.client.acquire(quota, deadline, now).await? {
-                    now = Instant::now();
+                match self.client.acquire(quota, deadline, now).await? {
+                    Ok(true) => now = Instant::now(),
+                    Ok(false) => {}
+                    Err(wait) => return Err(self.refused(wait, deadline, total, now)),
                 }
             }
         }
         if let Some(quota) = endpoint.rate_limit {
             let limiter = self.method_limiter(endpoint, quota);
             let quota = limiter.quota.unwrap_or(Quota::UNLIMITED);
-            if limiter.acquire(quota, deadline, now).await? {
-                now = Instant::now();
+            match limiter.acquire(quota, deadline, now).await? {
+                Ok(true) => now = Instant::now(),
+                Ok(false) => {}
+                Err(wait) => return Err(slot_after_deadline(wait, total)),
             }
         }
         if let Some(a) = &self.adaptive {
             a.record_send(now);
         }
         Ok(())
+    }
+
+    /// The error of a call the client's limiter could not admit before `deadline`: a pause
+    /// the server asked for when one holds the client (kind `RateLimited`, naming it), else a
+    /// timeout.
+    #[cold]
+    fn refused(&self, wait: Option<Duration>, deadline: Instant, total: Duration, now: Instant) -> Error {
+        let paused = *self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        let Some((until, cause)) = paused.filter(|(until, _)| *until > deadline) else {
+            return slot_after_deadline(wait, total);
+        };
+        let remaining = until.saturating_duration_since(now);
+        let capped = if cause.asked() > MAX_PAUSE {
+            format!(" (restrait holds a client for at most {}s)", MAX_PAUSE.as_secs())
+        } else {
+            String::new()
+        };
+        Error::new(ErrorKind::RateLimited).with_retry_after(remaining).with_message(format!(
+            "the client is paused for another {}s because {cause}{capped}; the call's total deadline of {} \
+             runs out first, so nothing was sent",
+            remaining.as_secs_f64().ceil() as u64,
+            crate::error::human(total)
+        ))
     }
 
     /// The client limiter's quota now: the configured one, slowed by the adaptive controller.
@@ -252,9 +337,9 @@ impl Limiters {
 
     /// Feeds a response to the adaptive controller: 429 and `Retry-After` slow the client down,
     /// an exhausted `RateLimit`/`X-RateLimit` quota pauses it until the reset, and successes
-    /// let it recover. Returns how long the server asked the client to pause, for
-    /// [`pause`](Self::pause), which only a pause needs to await.
-    pub(crate) fn observe(&self, status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
+    /// let it recover. Returns the pause the server asked for, for [`pause`](Self::pause),
+    /// which only a pause needs to await.
+    pub(crate) fn observe(&self, status: StatusCode, headers: &HeaderMap) -> Option<Pause> {
         let adaptive = self.adaptive.as_ref()?;
         let retry_after = match status.as_u16() {
             429 | 503 => crate::engine::retry_after(headers),
@@ -265,14 +350,36 @@ impl Limiters {
         } else if status.is_success() {
             adaptive.on_success();
         }
-        let pause = retry_after.or_else(|| adaptive::exhausted_until_reset(headers));
-        // A server's hint is bounded: a bogus reset an hour away must not stall the client
-        // beyond what one call's deadline could wait anyway.
-        pause.filter(|p| !p.is_zero()).map(|p| p.min(Duration::from_secs(300)))
+        let cause = match retry_after {
+            Some(asked) => PauseCause::RetryAfter { status, asked },
+            None => PauseCause::QuotaReset { asked: adaptive::exhausted_until_reset(headers)? },
+        };
+        let asked = cause.asked();
+        (!asked.is_zero()).then(|| Pause { length: asked.min(MAX_PAUSE), cause })
     }
 
-    /// Admits nothing through the client's limiter for `duration`.
-    pub(crate) async fn pause(&self, duration: Duration) {
-        let _ = self.client.pause(duration).await;
+    /// Admits nothing through the client's limiter for the pause's length.
+    pub(crate) async fn pause(&self, pause: Pause) {
+        let until = crate::deadline::after(Instant::now(), pause.length);
+        {
+            let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+            if paused.is_none_or(|(end, _)| end <= until) {
+                *paused = Some((until, pause.cause));
+            }
+        }
+        let _ = self.client.pause(pause.length).await;
     }
+}
+
+/// The error of a call whose limiter slot comes after its deadline.
+#[cold]
+fn slot_after_deadline(wait: Option<Duration>, total: Duration) -> Error {
+    let message = match wait {
+        Some(wait) => format!(
+            "the rate limiter's next free slot is {} away, past the deadline, so nothing was sent",
+            crate::error::human(wait)
+        ),
+        None => "the rate-limit store has no free slot before the deadline, so nothing was sent".to_string(),
+    };
+    Error::new(ErrorKind::Timeout).with_message(message).with_timeout(TimeoutKind::Total, total)
 }
