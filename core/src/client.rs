@@ -16,6 +16,8 @@ use crate::rate_limit::{Limiters, RateLimit, RateLimitStore};
 use crate::redact;
 use crate::redirect::Redirects;
 use crate::retry::{RetryBudget, RetryPolicy};
+use crate::send::Wire;
+use crate::transport::Transport;
 
 /// The default total deadline of a call, retries and their waits included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -23,7 +25,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default limit on a response body, checked while it streams in (after decompression).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
-const DEFAULT_USER_AGENT: &str = concat!("restrait/", env!("CARGO_PKG_VERSION"));
+pub(crate) const DEFAULT_USER_AGENT: &str = concat!("restrait/", env!("CARGO_PKG_VERSION"));
 
 /// The engine behind a generated client: configuration plus a connection pool, behind an
 /// `Arc`, so clones are cheap and share everything.
@@ -42,7 +44,7 @@ pub(crate) struct ClientInner {
     /// The base URL's path without its trailing slash (`/v1`, or empty), which every
     /// request's path starts with.
     pub(crate) base_path: String,
-    pub(crate) http: reqwest::Client,
+    pub(crate) wire: crate::send::Wire,
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Duration,
     pub(crate) attempt_timeout: Option<Duration>,
@@ -117,6 +119,7 @@ pub struct ClientBuilder<C> {
     attempt_timeout: Option<Duration>,
     connect_timeout: Duration,
     http: Option<reqwest::Client>,
+    transport: Option<Arc<dyn Transport>>,
     max_response_bytes: usize,
     retry: RetryPolicy,
     budget: RetryBudget,
@@ -160,6 +163,7 @@ impl<C: FromClient> ClientBuilder<C> {
             attempt_timeout: api.timeouts.attempt,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             http: None,
+            transport: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: api.retry.map_or(RetryPolicy::new(), |spec| RetryPolicy::new().with_spec(&spec)),
             budget: RetryBudget::default(),
@@ -321,6 +325,18 @@ impl<C: FromClient> ClientBuilder<C> {
         self
     }
 
+    /// Send every request through `transport` instead of reqwest (see
+    /// [`transport`](crate::transport) for what a transport must and must not do). Deadlines,
+    /// retries, redirects, credentials, the response cap and redaction work as with reqwest,
+    /// because they live above the transport; the connect timeout and the `User-Agent` are
+    /// then the transport's business (restrait's `User-Agent` is sent as a default header).
+    /// Giving both this and [`http_client`](Self::http_client) makes
+    /// [`build`](Self::build) fail. Default: reqwest.
+    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
     /// Builds the client, or returns the first configuration error.
     pub fn build(self) -> Result<C> {
         if let Some(e) = self.error {
@@ -349,43 +365,46 @@ impl<C: FromClient> ClientBuilder<C> {
         let base_url = Url::parse(&base).map_err(|_| Error::request("the base URL is not valid"))?;
         let origin = base_url.origin();
 
+        if self.http.is_some() && self.transport.is_some() {
+            return Err(Error::request(
+                "both an HTTP client and a transport were given; give one (a reqwest client can be wrapped in \
+                 restrait::transport::ReqwestTransport)",
+            ));
+        }
         let mut headers = self.headers;
-        let brought = self.http.is_some();
-        let user_agent = self.user_agent.or_else(|| (!brought).then(|| DEFAULT_USER_AGENT.to_string()));
+        // A brought reqwest client keeps its own user agent unless one is set here.
+        let user_agent = self.user_agent.or_else(|| self.http.is_none().then(|| DEFAULT_USER_AGENT.to_string()));
         let user_agent = user_agent
             .map(HeaderValue::try_from)
             .transpose()
             .map_err(|_| Error::request("the user agent is not a valid header value"))?;
-        let http = match self.http {
-            Some(http) => {
-                if let Some(ua) = user_agent.filter(|_| !headers.contains_key(USER_AGENT)) {
-                    headers.insert(USER_AGENT, ua);
-                }
-                http
-            }
-            // The user agent goes to reqwest's own defaults, which it adds without copying,
-            // so that a client without default headers copies no header map per attempt.
-            // Retries are the engine's: reqwest's layer gets a policy that never retries, with
-            // no retries allowed per request, because otherwise it copies every request
-            // (headers, URI, extensions) in case it retries it.
-            None => {
-                let mut http = reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .retry(reqwest::retry::never().max_retries_per_request(0));
-                if let Some(ua) = user_agent {
-                    http = http.user_agent(ua);
-                }
-                http.build().map_err(|e| Error::request("the HTTP client could not be built").with_source(e))?
+        // Restrait's connect timeout holds only for the reqwest client it builds.
+        let connect_timeout_unknown = self.http.is_some();
+        let wire = match (self.http, self.transport) {
+            (Some(http), _) => Wire::Reqwest(http),
+            (None, Some(transport)) => Wire::Custom(transport),
+            (None, None) => {
+                // The user agent goes to reqwest's own defaults, which it adds without
+                // copying, so that a client without default headers copies no header map per
+                // attempt.
+                let http = default_http_client(self.connect_timeout, user_agent.clone())
+                    .map_err(|e| Error::request("the HTTP client could not be built").with_source(e))?;
+                Wire::Reqwest(http)
             }
         };
+        let brought = !matches!(wire, Wire::Reqwest(_)) || connect_timeout_unknown;
+        if brought {
+            if let Some(ua) = user_agent.filter(|_| !headers.contains_key(USER_AGENT)) {
+                headers.insert(USER_AGENT, ua);
+            }
+        }
         Ok(C::from_client(Client {
             inner: Arc::new(ClientInner {
                 api: self.api,
                 base,
                 base_path: base_url.path().trim_end_matches('/').to_string(),
                 base_url,
-                http,
+                wire,
                 default_headers: headers,
                 timeout: self.timeout,
                 attempt_timeout: self.attempt_timeout,
@@ -401,6 +420,24 @@ impl<C: FromClient> ClientBuilder<C> {
             }),
         }))
     }
+}
+
+/// The reqwest client restrait builds: `connect_timeout`, no redirects (the engine follows
+/// them), and retries that are the engine's alone: reqwest's layer gets a policy that never
+/// retries, with no retries allowed per request, because otherwise it copies every request
+/// (headers, URI, extensions) in case it retries it.
+pub(crate) fn default_http_client(
+    connect_timeout: Duration,
+    user_agent: Option<HeaderValue>,
+) -> reqwest::Result<reqwest::Client> {
+    let mut http = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never().max_retries_per_request(0));
+    if let Some(ua) = user_agent {
+        http = http.user_agent(ua);
+    }
+    http.build()
 }
 
 /// An absolute http(s) URL without query or fragment, returned without its trailing slash.

@@ -124,6 +124,10 @@ mod response;
 mod retry;
 mod send;
 mod trace;
+pub mod transport;
+
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;
@@ -139,6 +143,7 @@ pub use redirect::{Redirects, DEFAULT_MAX_REDIRECTS};
 pub use response::Response;
 pub use restrait_macros::{api, delete, get, head, options, patch, post, put};
 pub use retry::{Jitter, RetryBudget, RetryPolicy};
+pub use transport::Transport;
 
 /// The `bytes` crate, for `Result<Bytes>` and raw bodies.
 pub use bytes;

@@ -2,6 +2,7 @@
 //! size limit.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode};
@@ -10,7 +11,52 @@ use tokio::time::Instant;
 use crate::call::Prepared;
 use crate::client::ClientInner;
 use crate::deadline::Deadline;
-use crate::error::{Error, ErrorKind, TimeoutKind};
+use crate::error::{Error, ErrorKind, Opaque, TimeoutKind};
+use crate::transport::{self, ResponseBody, Transport, TransportError, TransportErrorKind};
+
+/// What sends a client's requests: its own reqwest client, called directly (no boxed future
+/// per request, no conversion of the request), or a transport the user gave.
+pub(crate) enum Wire {
+    Reqwest(reqwest::Client),
+    Custom(Arc<dyn Transport>),
+}
+
+/// A response whose head has arrived, from either kind of [`Wire`].
+enum Incoming {
+    Reqwest(reqwest::Response),
+    Custom(http::Response<ResponseBody>),
+}
+
+impl Incoming {
+    fn status(&self) -> StatusCode {
+        match self {
+            Incoming::Reqwest(r) => r.status(),
+            Incoming::Custom(r) => r.status(),
+        }
+    }
+
+    fn take_headers(&mut self) -> HeaderMap {
+        match self {
+            Incoming::Reqwest(r) => std::mem::take(r.headers_mut()),
+            Incoming::Custom(r) => std::mem::take(r.headers_mut()),
+        }
+    }
+
+    /// The body's length when the transport knows it before reading it.
+    fn content_length(&self) -> Option<u64> {
+        match self {
+            Incoming::Reqwest(r) => r.content_length(),
+            Incoming::Custom(_) => None,
+        }
+    }
+
+    async fn chunk(&mut self, client: &ClientInner) -> Result<Option<Bytes>, Error> {
+        match self {
+            Incoming::Reqwest(r) => r.chunk().await.map_err(|e| transport_error(client, e)),
+            Incoming::Custom(r) => r.body_mut().chunk().await.map_err(|e| custom_error(TransportError::other(e))),
+        }
+    }
+}
 
 /// A response read in full.
 pub(crate) struct RawResponse {
@@ -40,9 +86,14 @@ pub(crate) fn attempt<'a>(
     deadline: AttemptDeadline,
 ) -> Deadline<impl Future<Output = Result<RawResponse, Error>> + Send + 'a> {
     let exchange = async move {
-        let mut response = client.http.execute(to_reqwest(request)).await.map_err(|e| transport_error(client, e))?;
+        let mut response = match &client.wire {
+            Wire::Reqwest(http) => {
+                Incoming::Reqwest(http.execute(to_reqwest(request)).await.map_err(|e| transport_error(client, e))?)
+            }
+            Wire::Custom(transport) => Incoming::Custom(transport.send(to_http(request)?).await.map_err(custom_error)?),
+        };
         let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
+        let headers = response.take_headers();
         let body = if status.is_success() {
             read_body(client, &mut response, client.max_response_bytes).await?
         } else {
@@ -71,14 +122,25 @@ fn to_reqwest(request: &Prepared) -> reqwest::Request {
     req
 }
 
+/// The request as a user's transport takes it.
+fn to_http(request: &Prepared) -> Result<transport::Request, Error> {
+    let uri: http::Uri =
+        request.url.as_str().parse().map_err(|e| Error::request("the URL is not a valid URI").with_source(e))?;
+    let mut req = http::Request::new(transport::RequestBody::from(request.body.clone()));
+    *req.method_mut() = request.method.clone();
+    *req.uri_mut() = uri;
+    *req.headers_mut() = request.headers.clone();
+    Ok(req)
+}
+
 /// How much of a non-success body an error keeps.
 pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// The first `limit` bytes of the body; the rest is not read (the connection is then closed
 /// rather than drained).
-async fn read_prefix(client: &ClientInner, response: &mut reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+async fn read_prefix(client: &ClientInner, response: &mut Incoming, limit: usize) -> Result<Bytes, Error> {
     let mut buf = BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(client, e))? {
+    while let Some(chunk) = response.chunk(client).await? {
         let room = limit - buf.len();
         buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if buf.len() == limit {
@@ -89,19 +151,19 @@ async fn read_prefix(client: &ClientInner, response: &mut reqwest::Response, lim
 }
 
 /// Reads the body chunk by chunk so that an oversized one is refused without being held.
-async fn read_body(client: &ClientInner, response: &mut reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+async fn read_body(client: &ClientInner, response: &mut Incoming, limit: usize) -> Result<Bytes, Error> {
     let too_large = || Error::new(ErrorKind::ResponseTooLarge).with_message(format!("limit {limit} bytes"));
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
     // Most bodies arrive as one chunk; hand it on without copying.
-    let Some(first) = response.chunk().await.map_err(|e| transport_error(client, e))? else {
+    let Some(first) = response.chunk(client).await? else {
         return Ok(Bytes::new());
     };
     if first.len() > limit {
         return Err(too_large());
     }
-    let Some(second) = response.chunk().await.map_err(|e| transport_error(client, e))? else {
+    let Some(second) = response.chunk(client).await? else {
         return Ok(first);
     };
     let hint = response.content_length().map_or(0, |n| n as usize).min(limit);
@@ -111,7 +173,7 @@ async fn read_body(client: &ClientInner, response: &mut reqwest::Response, limit
     if buf.len() > limit {
         return Err(too_large());
     }
-    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(client, e))? {
+    while let Some(chunk) = response.chunk(client).await? {
         if buf.len() + chunk.len() > limit {
             return Err(too_large());
         }
@@ -141,6 +203,24 @@ fn transport_error(client: &ClientInner, e: reqwest::Error) -> Error {
         error = error.unsent();
     }
     error.with_source(e.without_url())
+}
+
+/// A user transport's failure as a restrait error, by the kind the transport gave it. The
+/// source is kept as text: a transport's error type could show in its `Debug` what its
+/// `Display` leaves out.
+#[cold]
+#[inline(never)]
+fn custom_error(e: TransportError) -> Error {
+    let message = root_cause(&e);
+    let source = Opaque(crate::error::chain(&e));
+    match e.kind() {
+        TransportErrorKind::Connect => Error::new(ErrorKind::Connect).with_message(message).unsent(),
+        TransportErrorKind::Timeout => Error::new(ErrorKind::Timeout)
+            .with_message(message)
+            .with_timeout(TimeoutKind::Attempt, std::time::Duration::ZERO),
+        _ => Error::new(ErrorKind::Connect).with_message(message),
+    }
+    .with_source(source)
 }
 
 /// The innermost cause, which says what actually went wrong ("Connection refused").
