@@ -86,6 +86,10 @@ pub enum TransportErrorKind {
     /// broken body ([`ErrorKind::Connect`](crate::ErrorKind::Connect), retried only when the
     /// method may be sent twice).
     Other,
+    /// The transport will not send this request at all, and sending it again would not help
+    /// (a test double with no expectation for it, a recorder with nothing recorded):
+    /// [`ErrorKind::Request`](crate::ErrorKind::Request), never retried.
+    Rejected,
 }
 
 impl TransportError {
@@ -102,6 +106,11 @@ impl TransportError {
     /// Any other failure, after which the request may have reached the server.
     pub fn other(source: impl Into<BoxError>) -> Self {
         TransportError { kind: TransportErrorKind::Other, source: source.into() }
+    }
+
+    /// The transport refuses the request, and would refuse it again: nothing was sent.
+    pub fn rejected(source: impl Into<BoxError>) -> Self {
+        TransportError { kind: TransportErrorKind::Rejected, source: source.into() }
     }
 
     /// What kind of failure this is.
