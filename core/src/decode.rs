@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
-use crate::error::{DecodeDetails, Error, ErrorKind, Result};
+use crate::error::{one_line, DecodeDetails, Error, ErrorKind, Result};
 use crate::response::Response;
 use crate::send::RawResponse;
 
@@ -140,7 +140,10 @@ pub(crate) fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
 fn decode_error<T>(body: &[u8], path: String, inner: serde_json::Error) -> Error {
     let (line, column) = (inner.line(), inner.column());
     let message = inner.to_string();
-    let message = message.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&message).to_string();
+    // serde quotes the offending value whole, and the path is made of the body's keys: both
+    // are the server's text, bounded here like every other quote of it.
+    let message = one_line(message.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&message), 200);
+    let path = one_line(&path, 200);
     Error::new(ErrorKind::Decode).with_message(message).with_decode(DecodeDetails {
         path,
         line,
@@ -155,7 +158,12 @@ fn snippet(body: &[u8], line: usize, column: usize) -> String {
     let text = String::from_utf8_lossy(body);
     let offset =
         text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>() + column.saturating_sub(1);
-    let offset = offset.min(text.len());
+    // serde_json counts bytes, and may stop inside a character (`{"a":"\uéé"}`, a body cut
+    // off inside `é`): step back to where the character starts.
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let start = text[..offset].char_indices().rev().nth(29).map_or(0, |(i, _)| i);
     let end = text[offset..].char_indices().nth(30).map_or(text.len(), |(i, _)| offset + i);
     let mut s: String = text[start..end].chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
@@ -231,5 +239,31 @@ mod tests {
     #[test]
     fn trailing_garbage_is_an_error() {
         assert!(json::<u32>(b"1 2").is_err());
+    }
+
+    /// serde_json's column can fall inside a multi-byte character; the snippet must not panic.
+    #[test]
+    fn a_failure_inside_a_character_does_not_panic() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Named {
+            name: String,
+        }
+        for body in [r#"{"name":"José"#.as_bytes(), r#"{"a":"\uéé"}"#.as_bytes(), b"{\"name\":\"\xff\xfe\xc3\"}"] {
+            let err = json::<Named>(body).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+            let _ = (err.to_string(), format!("{err:?}"));
+        }
+    }
+
+    /// The server's text in a decode error is bounded and on one line.
+    #[test]
+    fn quoted_server_text_is_bounded() {
+        let long = "x".repeat(100_000);
+        let body = format!("{{\"items\":[{{\"id\":\"{long}\\u001b[31m\"}}]}}");
+        let err = json::<Page>(body.as_bytes()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.len() < 1_000, "{} bytes", text.len());
+        assert!(!text.contains('\u{1b}'), "{text}");
     }
 }

@@ -63,6 +63,9 @@ pub enum ErrorKind {
     /// [`Redirects`](crate::Redirects) policy does not allow, from `https` to `http`, or past
     /// the limit of hops. Carries the 3xx status and headers; the message names the target.
     Redirect,
+    /// An [`Interceptor`](crate::interceptor::Interceptor)'s hook stopped the call; its error
+    /// is the source.
+    Interceptor,
 }
 
 impl ErrorKind {
@@ -261,6 +264,7 @@ impl Error {
         }
         if let Some(decode) = &mut i.decode {
             clean(&mut decode.snippet);
+            clean(&mut decode.path);
         }
         for value in i.headers.iter_mut().flat_map(|h| h.values_mut()) {
             if let Some(scrubbed) = secrets.scrub_bytes(value.as_bytes()) {
@@ -397,17 +401,33 @@ pub(crate) fn human(d: Duration) -> String {
     }
 }
 
+/// Text a server sent, fit for a message or a log line: one line (runs of whitespace and
+/// control characters become one space, so it can neither break a log line nor send a
+/// terminal escape) of at most `max` characters.
+pub(crate) fn one_line(text: &str, max: usize) -> String {
+    let mut line = String::with_capacity(text.len().min(max * 4));
+    let mut kept = 0;
+    for word in text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()) {
+        if kept > 0 {
+            line.push(' ');
+        }
+        for c in word.chars() {
+            if kept == max {
+                line.push('…');
+                return line;
+            }
+            line.push(c);
+            kept += 1;
+        }
+        kept += 1;
+    }
+    line
+}
+
 /// The body as one short line, for messages.
 fn body_excerpt(body: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    Some(match line.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &line[..i]),
-        None => line,
-    })
+    (!text.is_empty()).then(|| one_line(text, 200))
 }
 
 impl fmt::Display for Error {
@@ -495,6 +515,13 @@ impl fmt::Display for Error {
             ErrorKind::Redirect => {
                 f.write_str(": ")?;
                 f.write_str(i.message.as_deref().unwrap_or("a redirect was not followed"))
+            }
+            ErrorKind::Interceptor => {
+                write!(f, ": an interceptor stopped the call after {attempts} attempt{}", plural(attempts))?;
+                if let Some(m) = &i.message {
+                    write!(f, " in {m}")?;
+                }
+                Ok(())
             }
             ErrorKind::Auth => {
                 f.write_str(": credentials could not be obtained")?;

@@ -204,8 +204,7 @@ pub(crate) fn exchange<'c, 'r>(
                 );
                 next
             };
-            match tokio::time::timeout_at(deadline.at, Box::pin(auth::apply(client, auth::Plain::Redirect(next)))).await
-            {
+            match tokio::time::timeout_at(deadline.at, Box::pin(auth::apply(client, auth::Plain::Owned(next)))).await {
                 Ok(Ok(outgoing)) => current = outgoing,
                 Ok(Err(e)) => return (Err(e), current),
                 Err(_) => return (Err(auth::timed_out(client, deadline.kind, deadline.length)), current),
@@ -301,7 +300,7 @@ fn strip_credentials(headers: &mut HeaderMap) {
 
 /// Removes the parameters named in `names` from the query, keeping the others as they were
 /// encoded.
-fn strip_query_params(url: &mut Url, names: &[String]) {
+pub(crate) fn strip_query_params(url: &mut Url, names: &[String]) {
     let Some(query) = url.query() else { return };
     if names.is_empty() {
         return;

@@ -166,7 +166,8 @@ async fn read_body(client: &ClientInner, response: &mut Incoming, limit: usize) 
     let Some(second) = response.chunk(client).await? else {
         return Ok(first);
     };
-    let hint = response.content_length().map_or(0, |n| n as usize).min(limit);
+    // A hint only: a server's Content-Length must not make every call reserve the whole limit.
+    let hint = response.content_length().map_or(0, |n| n as usize).min(limit).min(1 << 20);
     let mut buf = BytesMut::with_capacity(hint.max(first.len() + second.len()));
     buf.extend_from_slice(&first);
     buf.extend_from_slice(&second);

@@ -465,7 +465,7 @@ fn operations_name_the_pagination_style() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_api_key_echoed_into_a_next_link_is_redacted_in_errors() {
+async fn an_api_key_echoed_into_a_next_link_is_dropped_from_it() {
     const SENTINEL: &str = "sentinel-key-31337";
     async fn echoing(uri: Uri) -> Response {
         if uri.query().is_some_and(|q| q.contains("page=2")) {
@@ -497,6 +497,8 @@ async fn an_api_key_echoed_into_a_next_link_is_redacted_in_errors() {
         }
     };
     assert_eq!(err.kind(), ErrorKind::Server);
-    assert!(err.url().unwrap().contains("code=REDACTED"), "{err}");
+    // The echoed key is taken out of the link (the authenticator adds its own), as from a
+    // redirect target: the next page's URL carries it neither twice nor in the error.
+    assert!(err.url().unwrap().ends_with("/echo?page=2"), "{err}");
     assert!(!format!("{err} {err:?}").contains(SENTINEL), "{err}");
 }

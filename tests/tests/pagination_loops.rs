@@ -32,6 +32,14 @@ trait Looping {
     #[get("/items")]
     #[paginate(cursor)]
     fn cursored(&self) -> Paginated<Item>;
+
+    #[get("/items")]
+    #[paginate(offset, limit = 2, items = "data")]
+    fn by_offset(&self) -> Paginated<Item>;
+
+    #[get("/items")]
+    #[paginate(page, per_page = 2, items = "data")]
+    fn by_page(&self) -> Paginated<Item>;
 }
 
 /// The pages of the link walk, as the client first requests them.
@@ -221,5 +229,41 @@ fn a_link_that_spells_out_the_default_port_is_the_same_page() {
         let err = stream.try_next().await.unwrap_err();
         assert!(err.to_string().contains("repeats a page already fetched"), "{err}");
         assert_eq!(*hits.lock().unwrap(), 1);
+    });
+}
+
+/// A server that ignores the position parameter answers every (different) request with the
+/// same full page: the offset and page styles stop after the second copy instead of looping.
+#[test]
+fn a_server_that_ignores_the_position_ends_the_stream() {
+    runtime().block_on(async {
+        let hits = Arc::new(Mutex::new(0usize));
+        let seen = hits.clone();
+        let router = Router::new().route(
+            "/items",
+            route_get(move || {
+                let seen = seen.clone();
+                async move {
+                    *seen.lock().unwrap() += 1;
+                    Json(json!({ "data": [{ "id": 1 }, { "id": 2 }] }))
+                }
+            }),
+        );
+        let client = LoopingClient::builder().base_url(serve(router).await).build().unwrap();
+        for (style, mut stream) in [("offset", client.by_offset()), ("page", client.by_page())] {
+            *hits.lock().unwrap() = 0;
+            let mut items = 0;
+            let err = loop {
+                match stream.try_next().await {
+                    Ok(Some(_)) => items += 1,
+                    Ok(None) => panic!("{style}: a server ignoring the position must end the stream with an error"),
+                    Err(e) => break e,
+                }
+                assert!(items <= 10, "{style}: the stream loops");
+            };
+            assert_eq!(items, 2, "{style}");
+            assert_eq!(*hits.lock().unwrap(), 2, "{style}");
+            assert!(err.to_string().contains("the same body as the page before"), "{style}: {err}");
+        }
     });
 }

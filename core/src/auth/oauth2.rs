@@ -371,15 +371,18 @@ fn parse_token(json: Option<&serde_json::Value>) -> Result<TokenResponse, String
         }
         Some(_) => return Err("its `token_type` is not `Bearer`, the only type supported".into()),
     }
+    // A number out of range (negative, or too far away to represent) is as good as no
+    // expiry: the token is used until a 401, rather than every call failing.
+    let seconds = |s: f64| if s.is_finite() && s >= 0.0 { Duration::try_from_secs_f64(s).ok() } else { None };
     let expires_in = match fields.get("expires_in") {
         None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Number(n)) => n.as_f64().and_then(|s| Duration::try_from_secs_f64(s).ok()),
-        Some(serde_json::Value::String(s)) => s.trim().parse::<u64>().ok().map(Duration::from_secs),
-        Some(_) => None,
+        Some(serde_json::Value::Number(n)) => n.as_f64().and_then(seconds),
+        Some(serde_json::Value::String(s)) => match s.trim().parse::<f64>() {
+            Ok(n) => seconds(n),
+            Err(_) => return Err("`expires_in` is not a number of seconds".into()),
+        },
+        Some(_) => return Err("`expires_in` is not a number of seconds".into()),
     };
-    if fields.contains_key("expires_in") && expires_in.is_none() && !fields["expires_in"].is_null() {
-        return Err("`expires_in` is not a number of seconds".into());
-    }
     Ok(TokenResponse { access, expires_in })
 }
 
@@ -387,7 +390,8 @@ fn parse_token(json: Option<&serde_json::Value>) -> Result<TokenResponse, String
 /// failed)", from RFC 6749 §5.2's `error` and `error_description`.
 fn describe_failure(endpoint: &str, status: http::StatusCode, json: Option<&serde_json::Value>) -> String {
     let mut message = format!("the token endpoint {endpoint} answered {status}");
-    let field = |name: &str| json.and_then(|j| j.get(name)).and_then(|v| v.as_str()).map(|s| one_line(s, 300));
+    let field =
+        |name: &str| json.and_then(|j| j.get(name)).and_then(|v| v.as_str()).map(|s| crate::error::one_line(s, 300));
     match (field("error"), field("error_description")) {
         (Some(error), Some(description)) => message.push_str(&format!(": {error} ({description})")),
         (Some(error), None) => message.push_str(&format!(": {error}")),
@@ -395,14 +399,6 @@ fn describe_failure(endpoint: &str, status: http::StatusCode, json: Option<&serd
         (None, None) => message.push_str(" without an RFC 6749 error in its body"),
     }
     message
-}
-
-fn one_line(s: &str, max: usize) -> String {
-    let line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &line[..i]),
-        None => line,
-    }
 }
 
 impl fmt::Debug for OAuth2ClientCredentials {
@@ -437,6 +433,18 @@ mod tests {
         assert!(parse_token(Some(&mac)).err().unwrap().contains("`mac`"));
         let missing = serde_json::json!({"token_type": "bearer"});
         assert!(parse_token(Some(&missing)).err().unwrap().contains("no `access_token`"));
+    }
+
+    #[test]
+    fn an_expiry_out_of_range_is_no_expiry_and_never_an_error() {
+        for expires_in in
+            [serde_json::json!(-5), serde_json::json!(1e300), serde_json::json!("-1"), serde_json::json!("1e400")]
+        {
+            let body = serde_json::json!({"access_token": "a", "expires_in": expires_in});
+            assert_eq!(parse_token(Some(&body)).unwrap().expires_in, None, "{expires_in}");
+        }
+        let words = serde_json::json!({"access_token": "a", "expires_in": "soon"});
+        assert!(parse_token(Some(&words)).is_err());
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub(crate) struct Pager<T> {
     /// fetched (a repeated cursor, a link that differs only in its fragment) would loop
     /// forever.
     seen: HashSet<u64>,
+    /// The last page's body, for the offset and page styles: a server that ignores the
+    /// position parameter answers every request with the same page, and those requests all
+    /// differ, so only the answers can tell.
+    last_body: Option<bytes::Bytes>,
     _items: PhantomData<fn() -> T>,
 }
 
@@ -63,6 +67,7 @@ impl<T: DeserializeOwned> Pager<T> {
             next: Next::First,
             pages: 0,
             seen: HashSet::new(),
+            last_body: None,
             _items: PhantomData,
         }
     }
@@ -88,6 +93,19 @@ impl<T: DeserializeOwned> Pager<T> {
         let endpoint = self.endpoint;
         let annotate = |e| annotate(e, &client.inner, endpoint, Some(&request), None, attempts);
         let response = outcome.map_err(annotate)?;
+        if matches!(self.spec.style, Pagination::Offset | Pagination::Page) {
+            let previous = self.last_body.replace(response.body.clone());
+            if previous.is_some_and(|p| p == response.body) && !response.body.is_empty() {
+                self.next = Next::Done;
+                let e = Error::new(ErrorKind::Decode).with_message(format!(
+                    "the server answered page {} with the same body as the page before, as if it ignored the \
+                     `{}` parameter; the stream stops rather than loop forever",
+                    self.pages + 1,
+                    self.spec.position_param
+                ));
+                return Err(annotate(e));
+            }
+        }
         let (status, headers) = (response.status, response.headers);
         let mut body: Value = crate::decode::json(&response.body).map_err(annotate)?;
         let (items_name, items) = take_items(self.spec, &mut body).map_err(annotate)?;
@@ -145,7 +163,9 @@ impl<T: DeserializeOwned> Pager<T> {
     #[cold]
     fn repeated(&self) -> Error {
         let what = match &self.next {
-            Next::Cursor(cursor) => format!("the server returned the cursor `{cursor}` a second time"),
+            Next::Cursor(cursor) => {
+                format!("the server returned the cursor `{}` a second time", crate::error::one_line(cursor, 100))
+            }
             Next::Url(url) => format!(
                 "the server's `Link` rel=\"next\" repeats a page already fetched ({})",
                 crate::redact::url_with(url, &self.client.inner.secret_params)
@@ -201,6 +221,10 @@ impl<T: DeserializeOwned> Pager<T> {
                 let next = url.join(&target).map_err(|e| {
                     Error::new(ErrorKind::Decode).with_message(format!("the `Link` rel=\"next\" is not a URL: {e}"))
                 })?;
+                let mut next = next;
+                // As for a redirect: a target that echoes the credentials' query parameters
+                // would send them twice (the authenticator adds its own).
+                crate::redirect::strip_query_params(&mut next, &self.client.inner.secret_params);
                 if next.origin() != self.client.inner.origin {
                     return Err(Error::request(format!(
                         "the next page's `Link` points to another origin ({}), which would receive this client's credentials",
