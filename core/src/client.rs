@@ -12,6 +12,7 @@ use url::Url;
 use crate::auth::{Authenticate, Describe};
 use crate::endpoint::ApiInfo;
 use crate::error::{Error, ErrorKind, Result};
+use crate::interceptor::Interceptor;
 use crate::rate_limit::{Limiters, RateLimit, RateLimitStore};
 use crate::redact;
 use crate::redirect::Redirects;
@@ -45,6 +46,8 @@ pub(crate) struct ClientInner {
     /// request's path starts with.
     pub(crate) base_path: String,
     pub(crate) wire: crate::send::Wire,
+    /// In the order they were added.
+    pub(crate) interceptors: Vec<Arc<dyn Interceptor>>,
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Duration,
     pub(crate) attempt_timeout: Option<Duration>,
@@ -120,6 +123,7 @@ pub struct ClientBuilder<C> {
     connect_timeout: Duration,
     http: Option<reqwest::Client>,
     transport: Option<Arc<dyn Transport>>,
+    interceptors: Vec<Arc<dyn Interceptor>>,
     max_response_bytes: usize,
     retry: RetryPolicy,
     budget: RetryBudget,
@@ -164,6 +168,7 @@ impl<C: FromClient> ClientBuilder<C> {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             http: None,
             transport: None,
+            interceptors: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: api.retry.map_or(RetryPolicy::new(), |spec| RetryPolicy::new().with_spec(&spec)),
             budget: RetryBudget::default(),
@@ -337,6 +342,14 @@ impl<C: FromClient> ClientBuilder<C> {
         self
     }
 
+    /// Adds an interceptor: its hooks run on every call, in the order interceptors were added
+    /// on the way out and in reverse on the way back (see
+    /// [`interceptor`](crate::interceptor)). Default: none.
+    pub fn interceptor(mut self, interceptor: impl Interceptor + 'static) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
     /// Builds the client, or returns the first configuration error.
     pub fn build(self) -> Result<C> {
         if let Some(e) = self.error {
@@ -405,6 +418,7 @@ impl<C: FromClient> ClientBuilder<C> {
                 base_path: base_url.path().trim_end_matches('/').to_string(),
                 base_url,
                 wire,
+                interceptors: self.interceptors,
                 default_headers: headers,
                 timeout: self.timeout,
                 attempt_timeout: self.attempt_timeout,

@@ -18,6 +18,7 @@ use crate::deadline;
 use crate::decode::Decoder;
 use crate::endpoint::Endpoint;
 use crate::error::{CallInfo, Error, ErrorKind, Result, TimeoutKind};
+use crate::interceptor::{self, AttemptContext, CallContext, ResponseHead};
 use crate::redact;
 use crate::redirect;
 use crate::retry::backoff;
@@ -41,8 +42,37 @@ pub fn invoke<'a, T: 'a>(call: Call<'a>, decoder: Decoder<T>) -> impl Future<Out
             Err(e) => return Err(e),
         };
         let (outcome, attempts) = execute(&client.inner, endpoint, request).await;
+        let status = outcome.as_ref().map_or(http::StatusCode::OK, |r| r.status);
         // Decode.
-        outcome.and_then(decoder.0).map_err(|e| annotate(e, &client.inner, endpoint, Some(request), None, attempts))
+        let result = outcome
+            .and_then(decoder.0)
+            .map_err(|e| annotate(e, &client.inner, endpoint, Some(request), None, attempts));
+        // Hook: on_complete, with the final outcome.
+        if !client.inner.interceptors.is_empty() {
+            on_complete(&client.inner, endpoint, result.as_ref().map(|_| status));
+        }
+        result
+    }
+}
+
+/// The interceptors' `on_call`, in the order they were added.
+fn on_call(client: &ClientInner, endpoint: &'static Endpoint) -> Result<()> {
+    let context = CallContext::new(endpoint);
+    for hook in &client.interceptors {
+        hook.on_call(&context).map_err(|e| interceptor::stopped("on_call", e))?;
+    }
+    Ok(())
+}
+
+/// The interceptors' `on_complete`, in reverse order: a call's last step, whatever its outcome.
+pub(crate) fn on_complete(
+    client: &ClientInner,
+    endpoint: &'static Endpoint,
+    outcome: Result<http::StatusCode, &Error>,
+) {
+    let context = CallContext::new(endpoint);
+    for hook in client.interceptors.iter().rev() {
+        hook.on_complete(outcome, &context);
     }
 }
 
@@ -68,6 +98,10 @@ pub(crate) async fn execute(
     endpoint: &'static Endpoint,
     request: &Prepared,
 ) -> (Result<RawResponse>, u32) {
+    // Hook: on_call, before anything is sent.
+    if let Err(e) = on_call(client, endpoint) {
+        return (Err(e), 0);
+    }
     let started = Instant::now();
     let mut attempts = Attempts::new(client, endpoint, started);
     let span = trace::call_span(endpoint);
@@ -126,15 +160,24 @@ impl<'a> Attempts<'a> {
                 let (at, total) = (self.deadlines.total_at, self.deadlines.total);
                 self.client.limiters.acquire(self.endpoint, at, total, stage).await?;
             }
-            // Hook: authenticate. Credentials are applied afresh to every attempt (an HMAC
+            // Hook: before_attempt, on a copy of the request of this attempt's own.
+            let plain = match self.client.interceptors.is_empty() {
+                true => auth::Plain::Call(request),
+                false => auth::Plain::Owned(self.before_attempt(request).await?),
+            };
+            // Authenticate. Credentials are applied afresh to every attempt (an HMAC
             // signature is per request); a failure is an `Auth` error and nothing is sent.
             let outgoing = match self.client.auth {
-                None => auth::Outgoing { plain: auth::Plain::Call(request), credentialed: None },
-                Some(_) => self.authenticate(request).await?,
+                None => auth::Outgoing { plain, credentialed: None },
+                Some(_) => self.authenticate(plain).await?,
             };
             // Send, following redirects, within the attempt's deadline.
             self.sent += 1;
             let (outcome, last) = redirect::exchange(self.client, outgoing, self.deadlines.for_attempt()).await;
+            // Hook: after_attempt, before the outcome is classified.
+            if !self.client.interceptors.is_empty() {
+                self.after_attempt(&outcome)?;
+            }
             if let Ok(response) = &outcome {
                 if let Some(pause) = self.client.limiters.observe(response.status, &response.headers) {
                     self.client.limiters.pause(pause).await;
@@ -204,11 +247,36 @@ impl<'a> Attempts<'a> {
         Some(delay)
     }
 
+    /// The interceptors' `before_attempt`, in the order they were added, on a fresh copy of
+    /// `request`.
+    async fn before_attempt(&self, request: &Prepared) -> Result<Box<Prepared>> {
+        let context = AttemptContext::new(CallContext::new(self.endpoint), self.sent + 1);
+        let mut copy = interceptor::Request { inner: request.clone() };
+        for hook in &self.client.interceptors {
+            hook.before_attempt(&mut copy, &context).await.map_err(|e| interceptor::stopped("before_attempt", e))?;
+        }
+        Ok(Box::new(copy.inner))
+    }
+
+    /// The interceptors' `after_attempt`, in reverse order.
+    fn after_attempt(&self, outcome: &Result<RawResponse>) -> Result<()> {
+        let context = AttemptContext::new(CallContext::new(self.endpoint), self.sent);
+        let head = outcome.as_ref().map(|r| ResponseHead { status: r.status, headers: &r.headers, body: &r.body });
+        for hook in self.client.interceptors.iter().rev() {
+            let seen = match &head {
+                Ok(head) => Ok(head),
+                Err(e) => Err(*e),
+            };
+            hook.after_attempt(seen, &context).map_err(|e| interceptor::stopped("after_attempt", e))?;
+        }
+        Ok(())
+    }
+
     /// The request with the client's credentials applied, obtained within the total deadline.
-    async fn authenticate<'r>(&self, request: &'r Prepared) -> Result<auth::Outgoing<'r>> {
+    async fn authenticate<'r>(&self, plain: auth::Plain<'r>) -> Result<auth::Outgoing<'r>> {
         // Boxed: the authenticator's future is large and rarely needed, and would otherwise
         // enlarge (and be copied along with) every call's future.
-        let applying = Box::pin(auth::apply(self.client, auth::Plain::Call(request)));
+        let applying = Box::pin(auth::apply(self.client, plain));
         match tokio::time::timeout_at(self.deadlines.total_at, applying).await {
             Ok(outgoing) => outgoing,
             Err(_) => Err(auth::timed_out(self.client, TimeoutKind::Total, self.deadlines.total)),

@@ -268,10 +268,11 @@ impl fmt::Debug for AuthRequest {
 
 /// The request as it was before credentials were added: the call's own on the first hop
 /// (borrowed, so that an attempt without credentials copies nothing before the transport needs
-/// its own request), or the one a redirect derived from it.
+/// its own request), or one of its own: the copy interceptors changed for this attempt, or
+/// the one a redirect derived from it.
 pub(crate) enum Plain<'a> {
     Call(&'a Prepared),
-    Redirect(Box<Prepared>),
+    Owned(Box<Prepared>),
 }
 
 impl std::ops::Deref for Plain<'_> {
@@ -280,7 +281,7 @@ impl std::ops::Deref for Plain<'_> {
     fn deref(&self) -> &Prepared {
         match self {
             Plain::Call(request) => request,
-            Plain::Redirect(request) => request,
+            Plain::Owned(request) => request,
         }
     }
 }
