@@ -118,7 +118,7 @@ impl CallContext {
 
     /// The operation: its name, HTTP method, path template, parameters.
     pub fn operation(&self) -> &'static Operation {
-        &self.endpoint.operation
+        self.endpoint.operation
     }
 }
 
