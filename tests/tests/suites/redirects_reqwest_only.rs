@@ -1,0 +1,125 @@
+// Redirect tests that only the reqwest root (`redirects.rs`) includes, after
+// `redirects.rs` here, in the same module: they use its items and imports.
+//
+// https → http, against a local TLS server whose certificate a test CA signed. Reqwest-only
+// because it needs TLS with a custom root certificate, which it gets by bringing its own
+// `reqwest::Client` (`http_client`); the hyper test transport speaks plain http only. What
+// it checks (the engine never follows an https → http redirect) is decided above the
+// transport.
+
+use std::io;
+use std::net::SocketAddr;
+
+use restrait::reqwest;
+use tokio::net::{TcpListener, TcpStream};
+
+/// A TLS listener for `axum::serve`.
+struct TlsListener {
+    tcp: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, addr)) = self.tcp.accept().await else { continue };
+            if let Ok(tls) = self.acceptor.accept(tcp).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// A CA made for this test, and a certificate for 127.0.0.1 that it signed. Returns the CA
+/// certificate (DER) and the server's TLS configuration.
+fn test_pki() -> (Vec<u8>, tokio_rustls::rustls::ServerConfig) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+    use tokio_rustls::rustls;
+
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(DnType::CommonName, "restrait test CA");
+    ca_params.key_usages =
+        vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap().signed_by(&leaf_key, &issuer).unwrap();
+
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der().clone()], key)
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    (ca_cert.der().to_vec(), config)
+}
+
+#[tokio::test]
+async fn https_never_redirects_to_http() {
+    let plain = Wire::default();
+    let http_base = serve(wire::recorder(plain.clone())).await;
+
+    let tls = Wire::default();
+    let (seen, target) = (tls.clone(), http_base.clone());
+    let router = Router::new().fallback(any(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let (seen, target) = (seen.clone(), target.clone());
+        async move {
+            let hit = seen.push(&method, &uri, &headers, &body);
+            match hit.path() {
+                "/same" => respond(StatusCode::FOUND, &[("location", "/landing".into())], ""),
+                "/down" => respond(StatusCode::MOVED_PERMANENTLY, &[("location", format!("{target}/landing"))], ""),
+                _ => respond(StatusCode::OK, &[], "ok over tls"),
+            }
+        }
+    }));
+    let (ca, config) = test_pki();
+    let listener = TlsListener {
+        tcp: TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+    };
+    let https_base = format!("https://{}", listener.tcp.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_der(&ca).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Even the most permissive policy never downgrades.
+    let client = HopsClient::builder()
+        .base_url(&https_base)
+        .http_client(http)
+        .auth(Auth::bearer(SECRET))
+        .redirects(Redirects::any_origin())
+        .build()
+        .unwrap();
+
+    // The TLS server works, and a same-origin redirect over https keeps the credential.
+    assert_eq!(client.get("same", None).await.unwrap(), "ok over tls");
+    assert_eq!(tls.last().path(), "/landing");
+    assert_eq!(tls.last().header("authorization"), Some(format!("Bearer {SECRET}").as_str()));
+
+    let err = client.get("down", None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Redirect);
+    assert_eq!(err.status(), Some(StatusCode::MOVED_PERMANENTLY));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Hops::get: GET {https_base}/down: the server answered 301 Moved Permanently with a redirect to {http_base}/landing, \
+             which was not followed: it would downgrade the connection from https to http"
+        )
+    );
+    assert_eq!(plain.len(), 0, "nothing was sent over plain http");
+}
