@@ -8,12 +8,12 @@ pub use crate::client::FromClient;
 pub use crate::decode::{
     decode_api_error, decoder, json_body, Decode, Decoder, Json, JsonBody, RawBytes, Text, Unit, WithResponse,
 };
+pub use crate::endpoint::RetrySpec;
 pub use crate::endpoint::{ApiInfo, Endpoint, PathPart, Timeouts};
 pub use crate::engine::invoke;
 pub use crate::paginate::paginate;
 pub use crate::paginate::spec::PageSpec;
 pub use crate::params::{path_param, PathParam, RawBody};
-pub use crate::retry::RetrySpec;
 
 /// The limiter's core, exposed for the benchmarks in `core/benches`.
 pub use crate::rate_limit::gcra::Gcra;

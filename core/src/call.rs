@@ -10,7 +10,6 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 use url::Url;
 
-use crate::client::Client;
 use crate::endpoint::{Endpoint, PathPart};
 use crate::error::{Error, Result};
 use crate::params::PathParam;
@@ -19,9 +18,30 @@ use crate::params::PathParam;
 /// segment, a query or a fragment.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// One call being assembled.
-pub struct Call<'a> {
-    pub(crate) client: &'a Client,
+/// What a call is assembled against: the client's base URL, its path, and the default
+/// headers. Held by the client; the [`Target`] trait hands it to [`Call::new`], so that this
+/// layer needs nothing of the client above it.
+#[doc(hidden)]
+pub struct RequestBase {
+    /// The base parsed once: each call's URL is this with its path and query set, which skips
+    /// parsing the scheme and host again.
+    pub(crate) url: Url,
+    /// The base URL's path without its trailing slash (`/v1`, or empty), which every
+    /// request's path starts with.
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+}
+
+/// What a call can be made on (the client). Not a public interface.
+#[doc(hidden)]
+pub trait Target {
+    /// The base every request of this client is built on.
+    fn request_base(&self) -> &RequestBase;
+}
+
+/// One call being assembled, on the client `C`.
+pub struct Call<'a, C> {
+    pub(crate) client: &'a C,
     pub(crate) endpoint: &'static Endpoint,
     path: String,
     query: String,
@@ -39,12 +59,12 @@ pub(crate) struct Prepared {
     pub(crate) body: Option<Bytes>,
 }
 
-impl<'a> Call<'a> {
+impl<'a, C: Target> Call<'a, C> {
     /// Starts a call of `endpoint` on `client`.
-    pub fn new(client: &'a Client, endpoint: &'static Endpoint) -> Self {
+    pub fn new(client: &'a C, endpoint: &'static Endpoint) -> Self {
         // The base URL's own path (`/v1`) prefixes the rendered one; room for the usual
         // values up front saves growing the string segment by segment.
-        let prefix = &client.inner.base_path;
+        let prefix = &client.request_base().path;
         let mut path = String::with_capacity(prefix.len() + 64);
         path.push_str(prefix);
         let query = endpoint.query.to_string();
@@ -153,10 +173,10 @@ impl<'a> Call<'a> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let inner = &self.client.inner;
+        let base = self.client.request_base();
         // The path (the base's own, then the rendered template) is already encoded; the base
         // has no query.
-        let mut url = inner.base_url.clone();
+        let mut url = base.url.clone();
         url.set_path(&self.path);
         if !self.query.is_empty() {
             url.set_query(Some(&self.query));
@@ -164,7 +184,7 @@ impl<'a> Call<'a> {
 
         // Client defaults, then static headers (a name repeated among them adds values), then
         // per-call headers, each level replacing the one before for the same name.
-        let mut headers = inner.default_headers.clone();
+        let mut headers = base.headers.clone();
         let statics = self.endpoint.headers;
         for (i, (name, value)) in statics.iter().enumerate() {
             // The macro checked both; a failure here means a hand-written descriptor.

@@ -9,24 +9,23 @@ use std::time::Duration;
 use http::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use url::Url;
 
-use crate::auth::{Authenticate, Describe};
+use crate::auth::{Authenticate, Credentials, Describe};
+use crate::call::{RequestBase, Target};
 use crate::endpoint::ApiInfo;
+use crate::endpoint::RateLimit;
 use crate::error::{Error, ErrorKind, Result};
 use crate::interceptor::Interceptor;
-use crate::rate_limit::{Limiters, RateLimit, RateLimitStore};
+use crate::rate_limit::{Limiters, RateLimitStore};
 use crate::redact;
-use crate::redirect::Redirects;
+use crate::redirect::{Exchange, Redirects};
 use crate::retry::{RetryBudget, RetryPolicy};
-use crate::send::Wire;
-use crate::transport::Transport;
+use crate::send::{Sender, Wire};
+use crate::transport::{default_http_client, Transport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_USER_AGENT};
 
 /// The default total deadline of a call, retries and their waits included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default time allowed to establish a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default limit on a response body, checked while it streams in (after decompression).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
-pub(crate) const DEFAULT_USER_AGENT: &str = concat!("restrait/", env!("CARGO_PKG_VERSION"));
 
 /// The engine behind a generated client: configuration plus a connection pool, behind an
 /// `Arc`, so clones are cheap and share everything.
@@ -39,30 +38,30 @@ pub(crate) struct ClientInner {
     pub(crate) api: &'static ApiInfo,
     /// The base URL without a trailing slash; paths are appended to it.
     pub(crate) base: String,
-    /// The base parsed once: each call's URL is this with its path and query set, which
-    /// skips parsing the scheme and host again.
-    pub(crate) base_url: Url,
-    /// The base URL's path without its trailing slash (`/v1`, or empty), which every
-    /// request's path starts with.
-    pub(crate) base_path: String,
-    pub(crate) wire: crate::send::Wire,
+    /// What every call's request is built on.
+    pub(crate) request_base: RequestBase,
+    /// How requests go out, with which credentials, following which redirects.
+    pub(crate) exchange: Exchange,
     /// In the order they were added.
     pub(crate) interceptors: Vec<Arc<dyn Interceptor>>,
-    pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Duration,
     pub(crate) attempt_timeout: Option<Duration>,
-    /// `None` when the HTTP client was brought by the user and keeps its own.
-    pub(crate) connect_timeout: Option<Duration>,
-    pub(crate) max_response_bytes: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: RetryBudget,
     pub(crate) limiters: Limiters,
-    pub(crate) auth: Option<Arc<dyn Authenticate>>,
-    pub(crate) redirects: Redirects,
-    /// The base URL's origin: the only one credentials are sent to.
-    pub(crate) origin: url::Origin,
-    /// Query parameters that carry the authenticator's credentials, redacted everywhere.
-    pub(crate) secret_params: Vec<String>,
+}
+
+impl ClientInner {
+    /// The client's credentials and where they may go.
+    pub(crate) fn credentials(&self) -> &Credentials {
+        &self.exchange.credentials
+    }
+}
+
+impl Target for Client {
+    fn request_base(&self) -> &RequestBase {
+        &self.inner.request_base
+    }
 }
 
 impl Client {
@@ -80,16 +79,17 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
-        let base = Url::parse(&i.base).map(|u| redact::url_with(&u, &i.secret_params)).unwrap_or_default();
+        let credentials = i.credentials();
+        let base = Url::parse(&i.base).map(|u| redact::url_with(&u, &credentials.secret_params)).unwrap_or_default();
         f.debug_struct("Client")
             .field("api", &i.api.name)
             .field("base_url", &base)
-            .field("auth", &i.auth.as_deref().map(Describe))
-            .field("redirects", &i.redirects)
-            .field("default_headers", &i.default_headers.keys().collect::<Vec<_>>())
+            .field("auth", &credentials.auth.as_deref().map(Describe))
+            .field("redirects", &i.exchange.redirects)
+            .field("default_headers", &i.request_base.headers.keys().collect::<Vec<_>>())
             .field("timeout", &i.timeout)
             .field("attempt_timeout", &i.attempt_timeout)
-            .field("max_response_bytes", &i.max_response_bytes)
+            .field("max_response_bytes", &i.exchange.sender.max_response_bytes)
             .field("retry", &i.retry)
             .field("retry_budget", &i.budget)
             .finish_non_exhaustive()
@@ -415,43 +415,29 @@ impl<C: FromClient> ClientBuilder<C> {
             inner: Arc::new(ClientInner {
                 api: self.api,
                 base,
-                base_path: base_url.path().trim_end_matches('/').to_string(),
-                base_url,
-                wire,
+                request_base: RequestBase {
+                    path: base_url.path().trim_end_matches('/').to_string(),
+                    url: base_url,
+                    headers,
+                },
+                exchange: Exchange {
+                    sender: Sender {
+                        wire,
+                        max_response_bytes: self.max_response_bytes,
+                        connect_timeout: (!brought).then_some(self.connect_timeout),
+                    },
+                    credentials: Credentials { auth: self.auth, origin, secret_params },
+                    redirects: self.redirects,
+                },
                 interceptors: self.interceptors,
-                default_headers: headers,
                 timeout: self.timeout,
                 attempt_timeout: self.attempt_timeout,
-                connect_timeout: (!brought).then_some(self.connect_timeout),
-                max_response_bytes: self.max_response_bytes,
                 retry: self.retry,
                 budget: self.budget,
                 limiters: Limiters::new(self.api.name, self.rate_limit, self.adaptive, self.store),
-                auth: self.auth,
-                redirects: self.redirects,
-                origin,
-                secret_params,
             }),
         }))
     }
-}
-
-/// The reqwest client restrait builds: `connect_timeout`, no redirects (the engine follows
-/// them), and retries that are the engine's alone: reqwest's layer gets a policy that never
-/// retries, with no retries allowed per request, because otherwise it copies every request
-/// (headers, URI, extensions) in case it retries it.
-pub(crate) fn default_http_client(
-    connect_timeout: Duration,
-    user_agent: Option<HeaderValue>,
-) -> reqwest::Result<reqwest::Client> {
-    let mut http = reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never().max_retries_per_request(0));
-    if let Some(ua) = user_agent {
-        http = http.user_agent(ua);
-    }
-    http.build()
 }
 
 /// An absolute http(s) URL without query or fragment, returned without its trailing slash.

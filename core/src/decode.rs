@@ -7,8 +7,8 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::error::{one_line, DecodeDetails, Error, ErrorKind, Result};
+use crate::response::RawResponse;
 use crate::response::Response;
-use crate::send::RawResponse;
 
 /// Turns a successful response into a value.
 pub trait Decode {

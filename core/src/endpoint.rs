@@ -6,8 +6,6 @@ use std::any::Any;
 use std::time::Duration;
 
 use crate::operation::Operation;
-use crate::rate_limit::RateLimit;
-use crate::retry::RetrySpec;
 
 /// Decodes an error body into the API's declared `error` type.
 pub type ErrorDecoder = fn(&[u8]) -> Option<Box<dyn Any + Send + Sync>>;
@@ -74,4 +72,67 @@ pub struct Timeouts {
     pub total: Option<Duration>,
     /// Each attempt's deadline.
     pub attempt: Option<Duration>,
+}
+
+/// A quota: `count` requests per `period`, with bursts of up to `burst` requests (default 1:
+/// evenly spaced).
+///
+/// ```
+/// use restrait::RateLimit;
+/// let quota = RateLimit::per_second(50).burst(10);
+/// assert_eq!(quota.interval(), std::time::Duration::from_millis(20));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    count: u32,
+    period: Duration,
+    pub(crate) burst: u32,
+}
+
+impl RateLimit {
+    /// `count` requests per `period`. A zero count is taken as 1.
+    pub const fn new(count: u32, period: Duration) -> Self {
+        RateLimit { count: if count == 0 { 1 } else { count }, period, burst: 1 }
+    }
+
+    /// `n` requests per second.
+    pub const fn per_second(n: u32) -> Self {
+        Self::new(n, Duration::from_secs(1))
+    }
+
+    /// `n` requests per minute.
+    pub const fn per_minute(n: u32) -> Self {
+        Self::new(n, Duration::from_secs(60))
+    }
+
+    /// `n` requests per hour.
+    pub const fn per_hour(n: u32) -> Self {
+        Self::new(n, Duration::from_secs(3600))
+    }
+
+    /// Up to `burst` requests may go at once after a quiet period. Default: 1. Zero is taken
+    /// as 1.
+    pub const fn burst(mut self, burst: u32) -> Self {
+        self.burst = if burst == 0 { 1 } else { burst };
+        self
+    }
+
+    /// The spacing of requests at the steady rate.
+    pub const fn interval(&self) -> Duration {
+        let nanos = self.period.as_nanos() / self.count as u128;
+        Duration::from_nanos(if nanos > u64::MAX as u128 { u64::MAX } else { nanos as u64 })
+    }
+}
+
+/// The keys of one `#[retry(...)]`, each overriding the client's policy where given.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RetrySpec {
+    /// `#[retry(off)]`.
+    pub off: bool,
+    /// `max_attempts = N`.
+    pub max_attempts: Option<u32>,
+    /// `base_delay = "..."`.
+    pub base_delay: Option<Duration>,
+    /// `max_delay = "..."`.
+    pub max_delay: Option<Duration>,
 }

@@ -13,7 +13,7 @@ use tracing::Instrument;
 
 use crate::auth;
 use crate::call::{Call, Prepared};
-use crate::client::ClientInner;
+use crate::client::{Client, ClientInner};
 use crate::deadline;
 use crate::decode::Decoder;
 use crate::endpoint::Endpoint;
@@ -21,9 +21,10 @@ use crate::error::{CallInfo, Error, ErrorKind, Result, TimeoutKind};
 use crate::interceptor::{self, AttemptContext, CallContext, ResponseHead};
 use crate::redact;
 use crate::redirect;
+use crate::response::RawResponse;
 use crate::retry::backoff;
 use crate::retry::classify::{classify, Action, Reason};
-use crate::send::{AttemptDeadline, RawResponse};
+use crate::send::AttemptDeadline;
 use crate::trace;
 
 /// Runs one call through the engine and decodes its response with `decoder`
@@ -31,7 +32,7 @@ use crate::trace;
 ///
 /// The request is built before the returned future starts, so that the future (which the
 /// caller moves, and async-trait boxes) does not also carry the call's arguments.
-pub fn invoke<'a, T: 'a>(call: Call<'a>, decoder: Decoder<T>) -> impl Future<Output = Result<T>> + Send + 'a {
+pub fn invoke<'a, T: 'a>(call: Call<'a, Client>, decoder: Decoder<T>) -> impl Future<Output = Result<T>> + Send + 'a {
     let endpoint = call.endpoint;
     let client = call.client;
     let prepared = prepare(call);
@@ -78,7 +79,7 @@ pub(crate) fn on_complete(
 
 /// Builds the request of a call once (every attempt and every page sends a copy of it), or
 /// the `Request` error that stops it before anything is sent.
-pub(crate) fn prepare(call: Call<'_>) -> Result<Prepared> {
+pub(crate) fn prepare(call: Call<'_, Client>) -> Result<Prepared> {
     let endpoint = call.endpoint;
     let client = call.client;
     let mut request = call.finish().map_err(|e| {
@@ -163,17 +164,19 @@ impl<'a> Attempts<'a> {
             // Hook: before_attempt, on a copy of the request of this attempt's own.
             let plain = match self.client.interceptors.is_empty() {
                 true => auth::Plain::Call(request),
-                false => auth::Plain::Owned(self.before_attempt(request).await?),
+                // Boxed, like the authenticator's: rarely there, and large.
+                false => auth::Plain::Owned(Box::pin(self.before_attempt(request)).await?),
             };
             // Authenticate. Credentials are applied afresh to every attempt (an HMAC
             // signature is per request); a failure is an `Auth` error and nothing is sent.
-            let outgoing = match self.client.auth {
+            let outgoing = match self.client.credentials().auth {
                 None => auth::Outgoing { plain, credentialed: None },
                 Some(_) => self.authenticate(plain).await?,
             };
             // Send, following redirects, within the attempt's deadline.
             self.sent += 1;
-            let (outcome, last) = redirect::exchange(self.client, outgoing, self.deadlines.for_attempt()).await;
+            let (outcome, last) =
+                redirect::exchange(&self.client.exchange, outgoing, self.deadlines.for_attempt()).await;
             // Hook: after_attempt, before the outcome is classified.
             if !self.client.interceptors.is_empty() {
                 self.after_attempt(&outcome)?;
@@ -220,9 +223,9 @@ impl<'a> Attempts<'a> {
             Ok(response) => status_error(self.client, response),
             Err(e) => e,
         };
-        match self.client.auth {
+        match self.client.credentials().auth {
             None => error,
-            Some(_) => error.scrub(&last.secrets(self.client)),
+            Some(_) => error.scrub(&last.secrets(self.client.credentials())),
         }
     }
 
@@ -276,17 +279,17 @@ impl<'a> Attempts<'a> {
     async fn authenticate<'r>(&self, plain: auth::Plain<'r>) -> Result<auth::Outgoing<'r>> {
         // Boxed: the authenticator's future is large and rarely needed, and would otherwise
         // enlarge (and be copied along with) every call's future.
-        let applying = Box::pin(auth::apply(self.client, plain));
+        let applying = Box::pin(auth::apply(self.client.credentials(), plain));
         match tokio::time::timeout_at(self.deadlines.total_at, applying).await {
             Ok(outgoing) => outgoing,
-            Err(_) => Err(auth::timed_out(self.client, TimeoutKind::Total, self.deadlines.total)),
+            Err(_) => Err(auth::timed_out(self.client.credentials(), TimeoutKind::Total, self.deadlines.total)),
         }
     }
 
     /// Whether a 401 answered to the credentialed request `sent` should be sent again: the
     /// authenticator says it renewed the credentials.
     async fn should_replay(&self, outcome: &Result<RawResponse>, sent: &auth::AuthRequest) -> bool {
-        let (Ok(response), Some(auth)) = (outcome, &self.client.auth) else {
+        let (Ok(response), Some(auth)) = (outcome, &self.client.credentials().auth) else {
             return false;
         };
         if response.status != http::StatusCode::UNAUTHORIZED {
@@ -348,23 +351,10 @@ fn status_error(client: &ClientInner, response: RawResponse) -> Error {
     let RawResponse { status, headers, body } = response;
     let api_error = client.api.error_decoder.and_then(|decode| decode(&body));
     let retry_after = match status.as_u16() {
-        429 | 503 => retry_after(&headers),
+        429 | 503 => crate::response::retry_after(&headers),
         _ => None,
     };
     Error::new(ErrorKind::from_status(status)).with_response(status, headers, body, api_error, retry_after)
-}
-
-/// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); `None` when malformed.
-pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
-    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    // An HTTP-date has one-second resolution: round up so that a retry is never early.
-    let date = httpdate::parse_http_date(value).ok()?;
-    let until = date.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO);
-    let whole = until.as_secs() + u64::from(until.subsec_nanos() > 0);
-    Some(Duration::from_secs(whole))
 }
 
 /// Names the call in the error: operation, method, redacted URL, attempts.
@@ -380,15 +370,15 @@ pub(crate) fn annotate(
 ) -> Error {
     // The authenticator's secrets, wherever the error quotes them (a decode error's snippet of
     // a body that echoed a token, say).
-    let error = match client.auth {
-        Some(_) => error.scrub(&auth::secrets(client, None)),
+    let error = match client.credentials().auth {
+        Some(_) => error.scrub(&auth::secrets(client.credentials(), None)),
         None => error,
     };
     if error.has_call() {
         return error;
     }
     // The auth's own query parameters are redacted even when their names look harmless.
-    let url = request.map(|r| redact::url_with(&r.url, &client.secret_params)).or(template_url);
+    let url = request.map(|r| redact::url_with(&r.url, &client.credentials().secret_params)).or(template_url);
     error
         .with_call(CallInfo {
             operation: format!("{}::{}", endpoint.api.name, endpoint.operation.name),

@@ -135,17 +135,19 @@ pub mod __private;
 
 pub use async_trait::async_trait;
 pub use auth::{Auth, Authenticate};
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use endpoint::RateLimit;
 pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind};
 pub use interceptor::Interceptor;
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
 pub use paginate::{Page, Pages, Paginated};
-pub use rate_limit::{InMemoryStore, Quota, RateLimit, RateLimitStore};
+pub use rate_limit::{InMemoryStore, Quota, RateLimitStore};
 pub use redirect::{Redirects, DEFAULT_MAX_REDIRECTS};
 pub use response::Response;
 pub use restrait_macros::{api, delete, get, head, options, patch, post, put};
 pub use retry::{Jitter, RetryBudget, RetryPolicy};
 pub use transport::Transport;
+pub use transport::DEFAULT_CONNECT_TIMEOUT;
 
 /// The `bytes` crate, for `Result<Bytes>` and raw bodies.
 pub use bytes;

@@ -16,10 +16,10 @@ use url::{Origin, Url};
 
 use crate::auth::{self, Outgoing};
 use crate::call::Prepared;
-use crate::client::ClientInner;
 use crate::error::{Error, ErrorKind, Result};
 use crate::redact;
-use crate::send::{self, AttemptDeadline, RawResponse};
+use crate::response::RawResponse;
+use crate::send::{self, AttemptDeadline};
 
 /// The default number of redirects one attempt may follow.
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
@@ -150,6 +150,14 @@ impl fmt::Debug for Redirects {
     }
 }
 
+/// What one attempt's exchange needs of its client: how to send, the credentials and where
+/// they may go, and which redirects to follow.
+pub(crate) struct Exchange {
+    pub(crate) sender: send::Sender,
+    pub(crate) credentials: auth::Credentials,
+    pub(crate) redirects: Redirects,
+}
+
 /// What to do with a response.
 enum Next {
     /// Not a redirect to follow: it is the attempt's response.
@@ -166,7 +174,7 @@ enum Next {
 /// Not an `async fn`: one of those keeps a second copy of each argument in its future.
 #[allow(clippy::manual_async_fn)]
 pub(crate) fn exchange<'c, 'r>(
-    client: &'c ClientInner,
+    client: &'c Exchange,
     mut current: Outgoing<'r>,
     deadline: AttemptDeadline,
 ) -> impl Future<Output = (Result<RawResponse>, Outgoing<'r>)> + Send + use<'c, 'r> {
@@ -178,7 +186,7 @@ pub(crate) fn exchange<'c, 'r>(
             // The transport's future is most of a call's, so it gets its own box; and the response
             // is dropped before the next hop is authenticated, not kept across that await.
             let next = {
-                let response = match Box::pin(send::attempt(client, current.wire(), deadline)).await {
+                let response = match Box::pin(send::attempt(&client.sender, current.wire(), deadline)).await {
                     Ok(Ok(response)) => response,
                     Ok(Err(e)) => return (Err(e), current),
                     Err(_) => return (Err(send::timed_out(deadline)), current),
@@ -197,17 +205,22 @@ pub(crate) fn exchange<'c, 'r>(
                 hops += 1;
                 tracing::debug!(
                     status = response.status.as_u16(),
-                    location = %current.secrets(client).scrub(&redact::url_with(&next.url, &client.secret_params)),
-                    cross_origin = next.url.origin() != client.origin,
+                    location = %current.secrets(&client.credentials).scrub(&redact::url_with(&next.url, &client.credentials.secret_params)),
+                    cross_origin = next.url.origin() != client.credentials.origin,
                     hop = hops,
                     "restrait: following a redirect"
                 );
                 next
             };
-            match tokio::time::timeout_at(deadline.at, Box::pin(auth::apply(client, auth::Plain::Owned(next)))).await {
+            match tokio::time::timeout_at(
+                deadline.at,
+                Box::pin(auth::apply(&client.credentials, auth::Plain::Owned(next))),
+            )
+            .await
+            {
                 Ok(Ok(outgoing)) => current = outgoing,
                 Ok(Err(e)) => return (Err(e), current),
-                Err(_) => return (Err(auth::timed_out(client, deadline.kind, deadline.length)), current),
+                Err(_) => return (Err(auth::timed_out(&client.credentials, deadline.kind, deadline.length)), current),
             }
         }
     }
@@ -219,9 +232,10 @@ fn is_redirect(status: StatusCode) -> bool {
 
 /// Whether and where to follow `response` to `current` (the request as it was before
 /// credentials were added), after `hops` redirects already followed.
-fn decide(client: &ClientInner, current: &Prepared, response: &RawResponse, hops: usize) -> Next {
+fn decide(client: &Exchange, current: &Prepared, response: &RawResponse, hops: usize) -> Next {
     let status = response.status;
     let policy = &client.redirects;
+    let credentials = &client.credentials;
     if !is_redirect(status) || policy.policy == Policy::None {
         return Next::Done;
     }
@@ -229,7 +243,7 @@ fn decide(client: &ClientInner, current: &Prepared, response: &RawResponse, hops
     let Some(location) = response.headers.get(LOCATION) else { return Next::Done };
     let refuse = |target: Option<&Url>, why: &str| {
         let target = match target {
-            Some(url) => format!(" to {}", redact::url_with(url, &client.secret_params)),
+            Some(url) => format!(" to {}", redact::url_with(url, &credentials.secret_params)),
             None => String::new(),
         };
         Next::Refuse(format!("the server answered {status} with a redirect{target}, which was not followed: {why}"))
@@ -238,7 +252,7 @@ fn decide(client: &ClientInner, current: &Prepared, response: &RawResponse, hops
         return refuse(None, "its Location header is not a valid URL");
     };
     target.set_fragment(None);
-    strip_query_params(&mut target, &client.secret_params);
+    strip_query_params(&mut target, &credentials.secret_params);
 
     if !matches!(target.scheme(), "http" | "https") {
         return refuse(Some(&target), "only http and https URLs are followed");
@@ -253,7 +267,7 @@ fn decide(client: &ClientInner, current: &Prepared, response: &RawResponse, hops
         );
     }
     let origin = target.origin();
-    let allowed = origin == client.origin
+    let allowed = origin == credentials.origin
         || match &policy.policy {
             Policy::AnyOrigin => true,
             Policy::Origins(list) => list.contains(&origin),
@@ -264,7 +278,7 @@ fn decide(client: &ClientInner, current: &Prepared, response: &RawResponse, hops
             Some(&target),
             &format!(
                 "it leaves the base URL's origin {}; allow other origins with ClientBuilder::redirects",
-                client.origin.ascii_serialization()
+                credentials.origin.ascii_serialization()
             ),
         );
     }
@@ -284,7 +298,7 @@ fn decide(client: &ClientInner, current: &Prepared, response: &RawResponse, hops
             next.headers.remove(name);
         }
     }
-    if origin != client.origin {
+    if origin != credentials.origin {
         strip_credentials(&mut next.headers);
     }
     next.url = target;

@@ -1,6 +1,30 @@
-//! [`Response`]: the status and headers of a call together with its decoded body.
+//! Responses: [`Response`], the status and headers of a call together with its decoded body,
+//! and the raw response the engine's steps pass along, with what they read from its head.
 
+use std::time::Duration;
+
+use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
+
+/// A response read in full.
+pub(crate) struct RawResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+/// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); `None` when malformed.
+pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    // An HTTP-date has one-second resolution: round up so that a retry is never early.
+    let date = httpdate::parse_http_date(value).ok()?;
+    let until = date.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO);
+    let whole = until.as_secs() + u64::from(until.subsec_nanos() > 0);
+    Some(Duration::from_secs(whole))
+}
 
 /// A successful response with its decoded body: declare `Result<Response<T>>` to get it.
 #[derive(Debug, Clone)]

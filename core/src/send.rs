@@ -9,9 +9,9 @@ use http::{HeaderMap, StatusCode};
 use tokio::time::Instant;
 
 use crate::call::Prepared;
-use crate::client::ClientInner;
 use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, Opaque, TimeoutKind};
+use crate::response::RawResponse;
 use crate::transport::{self, ResponseBody, Transport, TransportError, TransportErrorKind};
 
 /// What sends a client's requests: its own reqwest client, called directly (no boxed future
@@ -19,6 +19,14 @@ use crate::transport::{self, ResponseBody, Transport, TransportError, TransportE
 pub(crate) enum Wire {
     Reqwest(reqwest::Client),
     Custom(Arc<dyn Transport>),
+}
+
+/// How a client's requests go out and how much of a response it reads.
+pub(crate) struct Sender {
+    pub(crate) wire: Wire,
+    pub(crate) max_response_bytes: usize,
+    /// `None` when the HTTP client was brought by the user and keeps its own.
+    pub(crate) connect_timeout: Option<std::time::Duration>,
 }
 
 /// A response whose head has arrived, from either kind of [`Wire`].
@@ -50,19 +58,12 @@ impl Incoming {
         }
     }
 
-    async fn chunk(&mut self, client: &ClientInner) -> Result<Option<Bytes>, Error> {
+    async fn chunk(&mut self, client: &Sender) -> Result<Option<Bytes>, Error> {
         match self {
             Incoming::Reqwest(r) => r.chunk().await.map_err(|e| transport_error(client, e)),
             Incoming::Custom(r) => r.body_mut().chunk().await.map_err(|e| custom_error(TransportError::other(e))),
         }
     }
-}
-
-/// A response read in full.
-pub(crate) struct RawResponse {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
 }
 
 /// The deadline one attempt must meet, and which limit it is.
@@ -81,7 +82,7 @@ pub(crate) struct AttemptDeadline {
 /// await that it can drop before (the reqwest request is built and consumed inside), and it is
 /// not an `async fn`, which would keep its arguments twice.
 pub(crate) fn attempt<'a>(
-    client: &'a ClientInner,
+    client: &'a Sender,
     request: &'a Prepared,
     deadline: AttemptDeadline,
 ) -> Deadline<impl Future<Output = Result<RawResponse, Error>> + Send + 'a> {
@@ -138,7 +139,7 @@ pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// The first `limit` bytes of the body; the rest is not read (the connection is then closed
 /// rather than drained).
-async fn read_prefix(client: &ClientInner, response: &mut Incoming, limit: usize) -> Result<Bytes, Error> {
+async fn read_prefix(client: &Sender, response: &mut Incoming, limit: usize) -> Result<Bytes, Error> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = response.chunk(client).await? {
         let room = limit - buf.len();
@@ -151,7 +152,7 @@ async fn read_prefix(client: &ClientInner, response: &mut Incoming, limit: usize
 }
 
 /// Reads the body chunk by chunk so that an oversized one is refused without being held.
-async fn read_body(client: &ClientInner, response: &mut Incoming, limit: usize) -> Result<Bytes, Error> {
+async fn read_body(client: &Sender, response: &mut Incoming, limit: usize) -> Result<Bytes, Error> {
     let too_large = || Error::new(ErrorKind::ResponseTooLarge).with_message(format!("limit {limit} bytes"));
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large());
@@ -187,7 +188,7 @@ async fn read_body(client: &ClientInner, response: &mut Incoming, limit: usize) 
 /// error's own URL is the redacted one.
 #[cold]
 #[inline(never)]
-fn transport_error(client: &ClientInner, e: reqwest::Error) -> Error {
+fn transport_error(client: &Sender, e: reqwest::Error) -> Error {
     let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Connect };
     let message = root_cause(&e);
     let mut error = Error::new(kind).with_message(message);

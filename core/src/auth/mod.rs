@@ -266,6 +266,15 @@ impl fmt::Debug for AuthRequest {
     }
 }
 
+/// A client's credentials and where they may go: its authenticator, the base URL's origin
+/// (the only one credentials are sent to), and the query parameters that carry them (redacted
+/// everywhere).
+pub(crate) struct Credentials {
+    pub(crate) auth: Option<Arc<dyn Authenticate>>,
+    pub(crate) origin: url::Origin,
+    pub(crate) secret_params: Vec<String>,
+}
+
 /// The request as it was before credentials were added: the call's own on the first hop
 /// (borrowed, so that an attempt without credentials copies nothing before the transport needs
 /// its own request), or one of its own: the copy interceptors changed for this attempt, or
@@ -303,16 +312,16 @@ impl Outgoing<'_> {
     /// The secrets to remove from what the answer to this request makes of it: an error, a
     /// log line (see [`secrets`]).
     #[cold]
-    pub(crate) fn secrets(&self, client: &crate::client::ClientInner) -> Secrets {
-        secrets(client, self.credentialed.as_deref().map(|c| (&*self.plain, c)))
+    pub(crate) fn secrets(&self, credentials: &Credentials) -> Secrets {
+        secrets(credentials, self.credentialed.as_deref().map(|c| (&*self.plain, c)))
     }
 }
 
 /// Applies the client's credentials to a copy of `plain` when it goes to the base URL's
 /// origin. An authenticator's failure is an `Auth` error; nothing has been sent.
-pub(crate) async fn apply<'a>(client: &crate::client::ClientInner, plain: Plain<'a>) -> Result<Outgoing<'a>> {
-    let credentialed = match &client.auth {
-        Some(auth) if plain.url.origin() == client.origin => {
+pub(crate) async fn apply<'a>(credentials: &Credentials, plain: Plain<'a>) -> Result<Outgoing<'a>> {
+    let credentialed = match &credentials.auth {
+        Some(auth) if plain.url.origin() == credentials.origin => {
             let mut copy = Box::new(AuthRequest::new(Prepared::clone(&plain)));
             auth.authenticate(&mut copy)
                 .await
@@ -328,8 +337,9 @@ pub(crate) async fn apply<'a>(client: &crate::client::ClientInner, plain: Plain<
 /// authenticator was obtaining credentials: an `Auth` error that names the step and where the
 /// credentials come from, since the API itself never received a request.
 #[cold]
-pub(crate) fn timed_out(client: &crate::client::ClientInner, kind: TimeoutKind, length: std::time::Duration) -> Error {
-    let source = client.auth.as_ref().and_then(|a| a.credential_source()).unwrap_or_else(|| "the authenticator".into());
+pub(crate) fn timed_out(credentials: &Credentials, kind: TimeoutKind, length: std::time::Duration) -> Error {
+    let source =
+        credentials.auth.as_ref().and_then(|a| a.credential_source()).unwrap_or_else(|| "the authenticator".into());
     let which = match kind {
         TimeoutKind::Attempt => "per-attempt timeout",
         TimeoutKind::Total | TimeoutKind::Connect => "total deadline",
@@ -344,9 +354,9 @@ pub(crate) fn timed_out(client: &crate::client::ClientInner, kind: TimeoutKind, 
 /// [`secret_values`](Authenticate::secret_values), and the values it added to `sent` (the
 /// credentialed copy of `plain`), whatever it is.
 #[cold]
-pub(crate) fn secrets(client: &crate::client::ClientInner, sent: Option<(&Prepared, &AuthRequest)>) -> Secrets {
+pub(crate) fn secrets(credentials: &Credentials, sent: Option<(&Prepared, &AuthRequest)>) -> Secrets {
     let mut secrets = Secrets::default();
-    let Some(auth) = &client.auth else { return secrets };
+    let Some(auth) = &credentials.auth else { return secrets };
     for value in auth.secret_values() {
         secrets.add(value.expose_secret());
     }

@@ -286,7 +286,7 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
 
 /// Used by generated code: starts a paginated call.
 pub fn paginate<T: crate::decode::JsonBody + Send + 'static>(
-    call: crate::call::Call<'_>,
+    call: crate::call::Call<'_, crate::client::Client>,
     spec: &'static spec::PageSpec,
 ) -> Paginated<T> {
     let client = call.client.clone();

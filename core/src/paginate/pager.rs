@@ -168,7 +168,7 @@ impl<T: DeserializeOwned> Pager<T> {
             }
             Next::Url(url) => format!(
                 "the server's `Link` rel=\"next\" repeats a page already fetched ({})",
-                crate::redact::url_with(url, &self.client.inner.secret_params)
+                crate::redact::url_with(url, &self.client.inner.credentials().secret_params)
             ),
             _ => "the next page's request is one already sent".to_string(),
         };
@@ -224,8 +224,8 @@ impl<T: DeserializeOwned> Pager<T> {
                 let mut next = next;
                 // As for a redirect: a target that echoes the credentials' query parameters
                 // would send them twice (the authenticator adds its own).
-                crate::redirect::strip_query_params(&mut next, &self.client.inner.secret_params);
-                if next.origin() != self.client.inner.origin {
+                crate::redirect::strip_query_params(&mut next, &self.client.inner.credentials().secret_params);
+                if next.origin() != self.client.inner.credentials().origin {
                     return Err(Error::request(format!(
                         "the next page's `Link` points to another origin ({}), which would receive this client's credentials",
                         next.origin().ascii_serialization()

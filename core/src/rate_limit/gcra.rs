@@ -8,7 +8,18 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::store::Quota;
+/// A quota as a store applies it: one request per `interval`, bursts of `burst`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quota {
+    /// The spacing of requests at the steady rate.
+    pub interval: Duration,
+    /// How many requests may go at once after a quiet period (at least 1).
+    pub burst: u32,
+}
+
+impl Quota {
+    pub(crate) const UNLIMITED: Quota = Quota { interval: Duration::ZERO, burst: 1 };
+}
 
 /// The theoretical arrival time (TAT) of the next request, in nanoseconds since `epoch`.
 #[derive(Debug)]

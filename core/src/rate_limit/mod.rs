@@ -13,62 +13,15 @@ use std::time::Duration;
 use http::{HeaderMap, StatusCode};
 use tokio::time::Instant;
 
-pub use store::{InMemoryStore, Quota, RateLimitStore};
+pub use gcra::Quota;
+pub use store::{InMemoryStore, RateLimitStore};
 
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, RateLimit};
 use crate::error::{Error, ErrorKind, TimeoutKind};
 use adaptive::Adaptive;
 use gcra::Gcra;
 
-/// A quota: `count` requests per `period`, with bursts of up to `burst` requests (default 1:
-/// evenly spaced).
-///
-/// ```
-/// use restrait::RateLimit;
-/// let quota = RateLimit::per_second(50).burst(10);
-/// assert_eq!(quota.interval(), std::time::Duration::from_millis(20));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RateLimit {
-    count: u32,
-    period: Duration,
-    burst: u32,
-}
-
 impl RateLimit {
-    /// `count` requests per `period`. A zero count is taken as 1.
-    pub const fn new(count: u32, period: Duration) -> Self {
-        RateLimit { count: if count == 0 { 1 } else { count }, period, burst: 1 }
-    }
-
-    /// `n` requests per second.
-    pub const fn per_second(n: u32) -> Self {
-        Self::new(n, Duration::from_secs(1))
-    }
-
-    /// `n` requests per minute.
-    pub const fn per_minute(n: u32) -> Self {
-        Self::new(n, Duration::from_secs(60))
-    }
-
-    /// `n` requests per hour.
-    pub const fn per_hour(n: u32) -> Self {
-        Self::new(n, Duration::from_secs(3600))
-    }
-
-    /// Up to `burst` requests may go at once after a quiet period. Default: 1. Zero is taken
-    /// as 1.
-    pub const fn burst(mut self, burst: u32) -> Self {
-        self.burst = if burst == 0 { 1 } else { burst };
-        self
-    }
-
-    /// The spacing of requests at the steady rate.
-    pub const fn interval(&self) -> Duration {
-        let nanos = self.period.as_nanos() / self.count as u128;
-        Duration::from_nanos(if nanos > u64::MAX as u128 { u64::MAX } else { nanos as u64 })
-    }
-
     /// The quota as the store sees it.
     pub fn quota(&self) -> Quota {
         Quota { interval: self.interval(), burst: self.burst }
@@ -342,7 +295,7 @@ impl Limiters {
     pub(crate) fn observe(&self, status: StatusCode, headers: &HeaderMap) -> Option<Pause> {
         let adaptive = self.adaptive.as_ref()?;
         let retry_after = match status.as_u16() {
-            429 | 503 => crate::engine::retry_after(headers),
+            429 | 503 => crate::response::retry_after(headers),
             _ => None,
         };
         if status == StatusCode::TOO_MANY_REQUESTS {

@@ -8,20 +8,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 
-use super::gcra::Gcra;
-
-/// A quota as a store applies it: one request per `interval`, bursts of `burst`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Quota {
-    /// The spacing of requests at the steady rate.
-    pub interval: Duration,
-    /// How many requests may go at once after a quiet period (at least 1).
-    pub burst: u32,
-}
-
-impl Quota {
-    pub(crate) const UNLIMITED: Quota = Quota { interval: Duration::ZERO, burst: 1 };
-}
+use super::gcra::{Gcra, Quota};
 
 /// Where rate-limit state lives. Implement it to share quotas between processes; restrait
 /// calls it once per request per limiter, so it should answer in about one round trip.

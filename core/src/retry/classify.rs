@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, TimeoutKind};
-use crate::send::RawResponse;
+use crate::response::RawResponse;
 
 /// What to do after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub(crate) fn classify(outcome: &Result<RawResponse, Error>, retryable: bool) ->
                 return Action::Fail;
             }
             let after = match status {
-                429 | 503 => crate::engine::retry_after(&response.headers),
+                429 | 503 => crate::response::retry_after(&response.headers),
                 _ => None,
             };
             Action::Retry { after, reason: Reason::Status(status) }

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 pub use budget::RetryBudget;
 
+use crate::endpoint::RetrySpec;
+
 /// How a client retries transient failures.
 ///
 /// Defaults (those of the AWS SDKs' standard mode): 3 attempts in all, exponential backoff
@@ -118,17 +120,4 @@ impl RetryPolicy {
         }
         self
     }
-}
-
-/// The keys of one `#[retry(...)]`, each overriding the client's policy where given.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RetrySpec {
-    /// `#[retry(off)]`.
-    pub off: bool,
-    /// `max_attempts = N`.
-    pub max_attempts: Option<u32>,
-    /// `base_delay = "..."`.
-    pub base_delay: Option<Duration>,
-    /// `max_delay = "..."`.
-    pub max_delay: Option<Duration>,
 }

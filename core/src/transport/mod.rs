@@ -34,7 +34,8 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use body::{RequestBody, ResponseBody};
-pub use reqwest_transport::ReqwestTransport;
+pub(crate) use reqwest_transport::{default_http_client, DEFAULT_USER_AGENT};
+pub use reqwest_transport::{ReqwestTransport, DEFAULT_CONNECT_TIMEOUT};
 
 /// The error type a transport's body stream and sources carry.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

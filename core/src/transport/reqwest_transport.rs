@@ -9,6 +9,30 @@ use futures_core::Stream;
 
 use super::{Request, Response, ResponseBody, Transport, TransportError};
 
+/// The default time allowed to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The `User-Agent` restrait sends unless told otherwise.
+pub(crate) const DEFAULT_USER_AGENT: &str = concat!("restrait/", env!("CARGO_PKG_VERSION"));
+
+/// The reqwest client restrait builds: `connect_timeout`, no redirects (the engine follows
+/// them), and retries that are the engine's alone: reqwest's layer gets a policy that never
+/// retries, with no retries allowed per request, because otherwise it copies every request
+/// (headers, URI, extensions) in case it retries it.
+pub(crate) fn default_http_client(
+    connect_timeout: std::time::Duration,
+    user_agent: Option<http::HeaderValue>,
+) -> reqwest::Result<reqwest::Client> {
+    let mut http = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never().max_retries_per_request(0));
+    if let Some(ua) = user_agent {
+        http = http.user_agent(ua);
+    }
+    http.build()
+}
+
 /// A [`Transport`] on a `reqwest::Client`: what every client uses unless given another. Exposed
 /// so that a transport which wraps another (a recorder, a logger) can wrap this one.
 #[derive(Clone, Debug)]
@@ -18,11 +42,11 @@ pub struct ReqwestTransport {
 
 impl ReqwestTransport {
     /// A reqwest client set up as restrait sets up its own: connect timeout
-    /// [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT), no redirects and no retries
+    /// [`DEFAULT_CONNECT_TIMEOUT`], no redirects and no retries
     /// of its own (the engine does both), restrait's `User-Agent`.
     pub fn new() -> Result<Self, reqwest::Error> {
-        let user_agent = http::HeaderValue::from_static(crate::client::DEFAULT_USER_AGENT);
-        let client = crate::client::default_http_client(crate::DEFAULT_CONNECT_TIMEOUT, Some(user_agent))?;
+        let user_agent = http::HeaderValue::from_static(DEFAULT_USER_AGENT);
+        let client = default_http_client(DEFAULT_CONNECT_TIMEOUT, Some(user_agent))?;
         Ok(ReqwestTransport { client })
     }
 
