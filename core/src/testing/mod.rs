@@ -107,6 +107,16 @@
 //! assert_eq!(greeting(&api, "octocat").await?, "hello, octocat (#7)");
 //! ```
 
+//!
+//! # Record and replay
+//!
+//! [`Cassette`] records what a real server answers into a JSON file a person can read and
+//! diff, and replays it on later runs, with vcrpy's record modes ([`RecordMode`]). Credentials
+//! are replaced by `REDACTED` before anything is written, and replay still matches.
+
+
+mod cassette;
 mod mock;
 
+pub use cassette::{Cassette, CassetteError, RecordMode};
 pub use mock::{Expectation, MockResponse, MockTransport, RecordedRequest};
