@@ -443,6 +443,15 @@ impl fmt::Display for Error {
         }
         let attempts = i.attempts;
         match i.kind {
+            // A transport that refuses a request (`TransportError::rejected`) is handed it, so
+            // the attempt counts; a request that could not be built never reached one.
+            ErrorKind::Request if attempts > 0 => {
+                f.write_str(": the transport refused to send the request")?;
+                if let Some(m) = &i.message {
+                    write!(f, ": {m}")?;
+                }
+                Ok(())
+            }
             ErrorKind::Request => {
                 f.write_str(": the request could not be built, so nothing was sent")?;
                 if let Some(m) = &i.message {

@@ -220,7 +220,7 @@ fn custom_error(e: TransportError) -> Error {
         TransportErrorKind::Timeout => Error::new(ErrorKind::Timeout)
             .with_message(message)
             .with_timeout(TimeoutKind::Attempt, std::time::Duration::ZERO),
-        TransportErrorKind::Rejected => Error::request(format!("the transport refused it: {message}")),
+        TransportErrorKind::Rejected => Error::request(message),
         _ => Error::new(ErrorKind::Connect).with_message(message),
     }
     .with_source(source)

@@ -114,7 +114,6 @@
 //! diff, and replays it on later runs, with vcrpy's record modes ([`RecordMode`]). Credentials
 //! are replaced by `REDACTED` before anything is written, and replay still matches.
 
-
 mod cassette;
 mod mock;
 
