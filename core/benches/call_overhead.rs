@@ -1,7 +1,8 @@
 //! What restrait adds to a call: one GET-and-decode through a generated client (with the
 //! whole engine: limiter check, retry classification, budget, deadlines, tracing span) against
 //! the same call with a bare `reqwest::Client`, both against one loopback server in one run;
-//! and the cost of one uncontended rate-limiter reservation.
+//! and the cost of one uncontended rate-limiter reservation. A client with one interceptor
+//! whose hooks do nothing shows what the hooks themselves cost.
 //!
 //! Two bare baselines: `bare_reqwest` sends a URL formatted once, outside the measured loop,
 //! which is the least work any client can do for this request (the strict comparison);
@@ -64,6 +65,7 @@ fn calls(c: &mut Criterion) {
         .rate_limit(RateLimit::per_second(1_000_000).burst(1_000_000))
         .build()
         .unwrap();
+    let intercepted = BenchClient::builder().base_url(&base).interceptor(Nothing).build().unwrap();
     // The same call: the same request on the wire, so the bare client sends restrait's default
     // User-Agent too (an SDK must send one anyway: GitHub refuses requests without).
     let user_agent = concat!("restrait/", env!("CARGO_PKG_VERSION"));
@@ -85,6 +87,9 @@ fn calls(c: &mut Criterion) {
     });
     group.bench_function("restrait_generated_with_rate_limit", |b| {
         b.to_async(&rt).iter(|| async { limited.user("octocat").await.unwrap() })
+    });
+    group.bench_function("restrait_generated_with_noop_interceptor", |b| {
+        b.to_async(&rt).iter(|| async { intercepted.user("octocat").await.unwrap() })
     });
     group.finish();
 
@@ -114,14 +119,31 @@ fn calls(c: &mut Criterion) {
         let handwritten_call = || async {
             handwritten_user(&bare, &base, "octocat").await;
         };
+        let intercepted_call = || async {
+            intercepted.user("octocat").await.unwrap();
+        };
         interleaved("bare_reqwest (a second client)", &bare_again_call, "bare_reqwest", &bare_call).await;
         interleaved("restrait_generated", &generated_call, "bare_reqwest", &bare_call).await;
         interleaved("restrait_generated_with_rate_limit", &limited_call, "bare_reqwest", &bare_call).await;
         interleaved("bare_reqwest_with_timeout", &timeout_call, "bare_reqwest", &bare_call).await;
         interleaved("restrait_generated", &generated_call, "bare_reqwest_with_timeout", &timeout_call).await;
         interleaved("restrait_generated", &generated_call, "handwritten_sdk", &handwritten_call).await;
+        interleaved(
+            "restrait_generated_with_noop_interceptor",
+            &intercepted_call,
+            "restrait_generated",
+            &generated_call,
+        )
+        .await;
     });
 }
+
+/// An interceptor with every hook left at its default: what the hook points cost by
+/// themselves (a copy of the request per attempt, the hooks' calls).
+struct Nothing;
+
+#[restrait::async_trait]
+impl restrait::Interceptor for Nothing {}
 
 /// The call by hand: what a generated method does, with a bare `reqwest::Client`.
 async fn bare_get_and_decode(client: &reqwest::Client, url: &str) -> User {
