@@ -71,6 +71,17 @@
 //! follows redirects itself: within the base URL's origin by default, never from https to
 //! http, and without credentials to any other origin ([`Redirects`]).
 //!
+//! ## Extension: interceptors, transports, testing
+//!
+//! [`ClientBuilder::interceptor`] adds an [`Interceptor`]: hooks once per call (`on_call`,
+//! `on_complete`) and once per attempt (`before_attempt`, which may change that attempt's
+//! request, and `after_attempt`), for metrics, per-attempt headers, custom signing or audit
+//! logs; see [`interceptor`]. [`ClientBuilder::transport`] replaces reqwest with any
+//! [`Transport`]; every guarantee above still holds, because it lives above the transport. The
+//! `testing` feature adds `restrait::testing`: `MockTransport` (expectations and scripted
+//! answers, no sockets) and `Cassette` (record once, replay after, credentials never
+//! written).
+//!
 //! ## Time and tests
 //!
 //! restrait takes its time from `tokio::time`, so a test can pause it
@@ -88,6 +99,8 @@
 //!   default because JSON compresses well, and because reqwest decompresses inside the body
 //!   stream, the response cap counts decompressed bytes, so a gzip bomb stops at the cap.
 //! - `http2`: HTTP/2 over ALPN.
+//! - `testing`: `restrait::testing`, the mock transport and the cassettes (no dependency of
+//!   its own).
 //!
 //! ## Dependencies, and why
 //!

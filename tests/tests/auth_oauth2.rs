@@ -345,3 +345,20 @@ async fn a_token_endpoint_that_never_answers_is_named_when_the_call_deadline_run
         )
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn callers_waiting_for_a_token_that_expires_at_once_use_it_instead_of_failing() {
+    let s = setup(TokenEndpoint::Issues { expires_in: 0, delay: Duration::from_millis(100) }, Api::AcceptsLatest).await;
+    let client = s.client(None);
+    let calls: Vec<_> = (0..5)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.list_once().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(s.tokens.len(), 1, "the waiters used the token the first caller fetched");
+    assert_eq!(s.tokens_seen(), ["Bearer tok-1"; 5]);
+}

@@ -12,13 +12,17 @@ use axum::routing::get as route_get;
 use axum::Router;
 use restrait::auth::BoxError;
 use restrait::interceptor::{AttemptContext, CallContext, Interceptor, Request, ResponseHead};
-use restrait::{api, get, Auth, Error, ErrorKind, Jitter, Result, RetryPolicy};
+use restrait::{api, get, Auth, Error, ErrorKind, Jitter, Paginated, Result, RetryPolicy};
 use support::{serve, Log};
 
 #[api(base = "http://127.0.0.1:1")]
 trait Watched {
     #[get("/thing?page=1")]
     async fn thing(&self) -> Result<String>;
+
+    #[get("/pages")]
+    #[paginate(link)]
+    fn pages(&self) -> Paginated<u32>;
 }
 
 /// Writes every hook it sees, with its name, into a shared journal.
@@ -209,4 +213,27 @@ async fn an_interceptor_never_sees_the_credentials_auth_adds() {
         assert!(journal.contains("before_attempt 3"), "{journal}");
         assert_eq!(journal.matches("SENTINEL").count(), 0, "{journal}");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_page_of_a_stream_is_a_call_to_the_hooks() {
+    let router = Router::new().route(
+        "/pages",
+        route_get(|uri: axum::http::Uri| async move {
+            match uri.query() {
+                None => ([("link", "</pages?p=2>; rel=\"next\"")], axum::Json(vec![1u32, 2])).into_response(),
+                Some(_) => axum::Json(vec![3u32]).into_response(),
+            }
+        }),
+    );
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let client = client(serve(router).await, vec![Journal::new("A", &lines)], None);
+    let mut stream = client.pages();
+    let mut items = Vec::new();
+    while let Some(item) = stream.try_next().await.unwrap() {
+        items.push(item);
+    }
+    assert_eq!(items, [1, 2, 3]);
+    let page = ["A on_call Watched::pages", "A before_attempt 1", "A after_attempt 1 Ok(200)", "A on_complete Ok(200)"];
+    assert_eq!(hooks_of(&lines), [page, page].concat());
 }

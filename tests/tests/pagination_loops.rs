@@ -94,6 +94,20 @@ fn respelling() -> impl Strategy<Value = Vec<Respelling>> {
     )
 }
 
+/// Reads `stream` to the error that must end it: the items before it, and the error. More
+/// than `most` items means the stream loops.
+async fn until_error(mut stream: Paginated<Item>, most: usize) -> (usize, restrait::Error) {
+    let mut items = 0;
+    loop {
+        match stream.try_next().await {
+            Ok(Some(_)) => items += 1,
+            Ok(None) => panic!("a looping server must end the stream with an error"),
+            Err(e) => return (items, e),
+        }
+        assert!(items <= most, "the stream loops");
+    }
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap()
 }
@@ -128,16 +142,7 @@ fn walk_links(pages: usize, back: usize, how: Vec<Respelling>) -> (usize, restra
         let url = serve(router).await;
         *base.lock().unwrap() = url.clone();
         let client = LoopingClient::builder().base_url(url).build().unwrap();
-        let mut stream = client.linked();
-        let mut items = 0;
-        let err = loop {
-            match stream.try_next().await {
-                Ok(Some(_)) => items += 1,
-                Ok(None) => panic!("a looping server must end the stream with an error"),
-                Err(e) => break e,
-            }
-            assert!(items <= 10, "the stream loops");
-        };
+        let (items, err) = until_error(client.linked(), 10).await;
         let requests = seen.lock().unwrap().clone();
         (items, err, requests)
     })
@@ -181,16 +186,7 @@ proptest! {
                 }),
             );
             let client = LoopingClient::builder().base_url(serve(router).await).build().unwrap();
-            let mut stream = client.cursored();
-            let mut items = 0;
-            let err = loop {
-                match stream.try_next().await {
-                    Ok(Some(_)) => items += 1,
-                    Ok(None) => panic!("a looping server must end the stream with an error"),
-                    Err(e) => break e,
-                }
-                assert!(items <= 20, "the stream loops");
-            };
+            let (items, err) = until_error(client.cursored(), 20).await;
             assert_eq!(err.kind(), ErrorKind::Decode);
             assert!(err.to_string().contains(&format!("cursor `c{}` a second time", back + 1)), "{err}");
             assert!(*count.lock().unwrap() <= distinct + 2, "{} requests", count.lock().unwrap());
@@ -250,17 +246,9 @@ fn a_server_that_ignores_the_position_ends_the_stream() {
             }),
         );
         let client = LoopingClient::builder().base_url(serve(router).await).build().unwrap();
-        for (style, mut stream) in [("offset", client.by_offset()), ("page", client.by_page())] {
+        for (style, stream) in [("offset", client.by_offset()), ("page", client.by_page())] {
             *hits.lock().unwrap() = 0;
-            let mut items = 0;
-            let err = loop {
-                match stream.try_next().await {
-                    Ok(Some(_)) => items += 1,
-                    Ok(None) => panic!("{style}: a server ignoring the position must end the stream with an error"),
-                    Err(e) => break e,
-                }
-                assert!(items <= 10, "{style}: the stream loops");
-            };
+            let (items, err) = until_error(stream, 10).await;
             assert_eq!(items, 2, "{style}");
             assert_eq!(*hits.lock().unwrap(), 2, "{style}");
             assert!(err.to_string().contains("the same body as the page before"), "{style}: {err}");

@@ -181,9 +181,16 @@ impl OAuth2ClientCredentials {
             return Ok(token);
         }
         if self.shared.finished.load(Ordering::Acquire) != seen {
-            // A token request finished while this task waited, and left no token: it failed.
-            let why = self.shared.last_failure.lock().unwrap().clone();
-            return Err(failure(why.unwrap_or_else(|| "the token request failed".into())));
+            // A token request finished while this task waited. If it failed, so does this
+            // call; if it succeeded with a token already due for refresh (an `expires_in` of
+            // 0), that token is still the newest there is: use it rather than fetch again.
+            if let Some(why) = self.shared.last_failure.lock().unwrap().clone() {
+                return Err(failure(why));
+            }
+            if let Some(token) = self.shared.token.lock().unwrap().clone() {
+                return Ok(token);
+            }
+            return Err(failure("the token request failed"));
         }
         let fetched = self.fetch().await;
         let outcome = match fetched {

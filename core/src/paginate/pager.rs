@@ -15,9 +15,10 @@ use super::{link, Page};
 use crate::call::Prepared;
 use crate::client::Client;
 use crate::endpoint::Endpoint;
-use crate::engine::{annotate, execute};
+use crate::engine::{annotate, execute, on_complete};
 use crate::error::{DecodeDetails, Error, ErrorKind, Result};
 use crate::operation::Pagination;
+use crate::response::RawResponse;
 
 /// Where the next page is.
 enum Next {
@@ -88,10 +89,20 @@ impl<T: DeserializeOwned> Pager<T> {
             return Err(annotate(e, &self.client.inner, self.endpoint, Some(&request), None, 0));
         }
         let (outcome, attempts) = execute(&self.client.inner, self.endpoint, &request).await;
+        let page = self.read(&request, outcome, attempts);
+        // Hook: on_complete, as for any call (`execute` ran `on_call`).
+        if !self.client.inner.interceptors.is_empty() {
+            on_complete(&self.client.inner, self.endpoint, page.as_ref().map(|p| p.status));
+        }
+        page.map(Some)
+    }
+
+    /// The page an exchange brought, and where the next one is.
+    fn read(&mut self, request: &Prepared, outcome: Result<RawResponse>, attempts: u32) -> Result<Page<T>> {
         // A clone of the handle (one `Arc`), so the closure does not hold `self` borrowed.
         let client = self.client.clone();
         let endpoint = self.endpoint;
-        let annotate = |e| annotate(e, &client.inner, endpoint, Some(&request), None, attempts);
+        let annotate = |e| annotate(e, &client.inner, endpoint, Some(request), None, attempts);
         let response = outcome.map_err(annotate)?;
         if matches!(self.spec.style, Pagination::Offset | Pagination::Page) {
             let previous = self.last_body.replace(response.body.clone());
@@ -113,7 +124,7 @@ impl<T: DeserializeOwned> Pager<T> {
         let items: Vec<T> = decode_items(&items_name, items).map_err(annotate)?;
         self.pages += 1;
         self.next = self.after(&request.url, &body, &headers, count).unwrap_or_else(|e| Next::Failed(annotate(e)));
-        Ok(Some(Page { items, meta: body, status, headers, number: self.pages }))
+        Ok(Page { items, meta: body, status, headers, number: self.pages })
     }
 
     /// The request of the next page: the template with this page's query parameters, or the
