@@ -159,7 +159,8 @@ impl<'a> Attempts<'a> {
             // wait does not enter an async step).
             if let Some(stage) = self.client.limiters.try_acquire(self.endpoint) {
                 let (at, total) = (self.deadlines.total_at, self.deadlines.total);
-                self.client.limiters.acquire(self.endpoint, at, total, stage).await?;
+                // Boxed: only a caller that waits pays for the wait's room in its future.
+                Box::pin(self.client.limiters.acquire(self.endpoint, at, total, stage)).await?;
             }
             // Hook: before_attempt, on a copy of the request of this attempt's own.
             let plain = match self.client.interceptors.is_empty() {

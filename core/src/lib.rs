@@ -154,7 +154,7 @@ pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind};
 pub use interceptor::Interceptor;
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
 pub use paginate::{Page, Pages, Paginated};
-pub use rate_limit::{InMemoryStore, Quota, RateLimitStore};
+pub use rate_limit::{InMemoryStore, Quota, RateControl, RateLimitStore};
 pub use redirect::{Redirects, DEFAULT_MAX_REDIRECTS};
 pub use response::Response;
 pub use restrait_macros::{api, delete, get, head, options, patch, post, put};

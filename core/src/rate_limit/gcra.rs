@@ -84,6 +84,12 @@ impl Gcra {
         }
     }
 
+    /// Forgets every slot reserved past `at`: the next reservation starts there. For a rate
+    /// that was just cut, whose waiting callers reserve again at the new spacing.
+    pub(crate) fn rewind(&self, at: Instant) {
+        self.tat.fetch_min(self.at(at), Ordering::AcqRel);
+    }
+
     /// Admits nothing until `duration` from now.
     pub(crate) fn pause(&self, duration: Duration, quota: Quota) {
         self.pause_at(duration, quota, Instant::now());

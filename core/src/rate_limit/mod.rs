@@ -7,12 +7,14 @@ pub(crate) mod gcra;
 mod store;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 use tokio::time::Instant;
 
+pub use adaptive::RateControl;
 pub use gcra::Quota;
 pub use store::{InMemoryStore, RateLimitStore};
 
@@ -25,6 +27,21 @@ impl RateLimit {
     /// The quota as the store sees it.
     pub fn quota(&self) -> Quota {
         Quota { interval: self.interval(), burst: self.burst }
+    }
+}
+
+/// tokio's timers tick once a millisecond, so a shorter sleep lasts a whole millisecond: a
+/// caller paced at more than 1,000 requests per second would be held to about one request per
+/// tick. Below a 1 ms spacing, a request whose slot is less than a tick away goes at once (the
+/// slot stays reserved, so the long-run rate is exact, with up to 1 ms of jitter). At coarser
+/// spacings a request never goes early, so a server enforcing the same quota strictly (nginx's
+/// `limit_req` without `burst`) admits every one.
+fn slack(quota: Quota) -> Duration {
+    const TICK: Duration = Duration::from_millis(1);
+    if quota.interval < TICK {
+        TICK
+    } else {
+        Duration::ZERO
     }
 }
 
@@ -65,10 +82,12 @@ impl Limiter {
             Backend::Shared { store, key } => store.reserve(key, quota, max_wait).await?.ok_or(None),
         };
         Ok(match wait {
-            Ok(wait) if wait.is_zero() => Ok(false),
+            Ok(wait) if wait <= slack(quota) => Ok(false),
             Ok(wait) => {
-                // Boxed: only a waiting caller pays for the timer's room in its future.
-                Box::pin(tokio::time::sleep(wait)).await;
+                // Up to the slack early, since a timer that ticks late must not make it late.
+                // (The engine boxes the whole wait, so the timer's room is paid for only by a
+                // caller that waits.)
+                tokio::time::sleep(wait - slack(quota)).await;
                 Ok(true)
             }
             Err(wait) => Err(wait),
@@ -79,8 +98,15 @@ impl Limiter {
     /// without awaiting it).
     fn take_free(&self, quota: Quota, now: Instant) -> bool {
         match &self.backend {
-            Backend::Local(gcra) => gcra.reserve_at(quota, Duration::ZERO, now).is_ok(),
+            Backend::Local(gcra) => gcra.reserve_at(quota, slack(quota), now).is_ok(),
             Backend::Shared { .. } => false,
+        }
+    }
+
+    /// Forgets the slots reserved past `at` (a local limiter only).
+    fn rewind(&self, at: Instant) {
+        if let Backend::Local(gcra) = &self.backend {
+            gcra.rewind(at);
         }
     }
 
@@ -154,6 +180,8 @@ pub(crate) struct Limiters {
     /// The last pause the server asked for and when it ends, to say so in the error of a call
     /// that cannot wait for it. Written only when a server asks for a pause.
     paused: Mutex<Option<(Instant, PauseCause)>>,
+    /// The adaptive controller's cuts whose abandoned slots have been forgotten.
+    rewound: AtomicU64,
     adaptive: Option<Adaptive>,
     methods: Mutex<HashMap<&'static str, Arc<Limiter>>>,
     store: Option<Arc<dyn RateLimitStore>>,
@@ -171,6 +199,7 @@ impl Limiters {
         Limiters {
             client: Limiter::new(quota, key),
             paused: Mutex::new(None),
+            rewound: AtomicU64::new(0),
             adaptive: adaptive.then(|| Adaptive::new(quota.map(|q| 1.0 / q.interval().as_secs_f64()))),
             methods: Mutex::new(HashMap::new()),
             store,
@@ -195,10 +224,20 @@ impl Limiters {
                 return Some(Stage::Method);
             }
         }
+        self.admit(now);
+        None
+    }
+
+    /// Counts an admitted request into the adaptive controller's measurements.
+    fn admit(&self, now: Instant) {
         if let Some(a) = &self.adaptive {
             a.record_send(now);
         }
-        None
+    }
+
+    /// What the controller does now.
+    pub(crate) fn rate_control(&self) -> RateControl {
+        self.adaptive.as_ref().map_or(RateControl::Off, Adaptive::state)
     }
 
     /// Waits for the slots [`try_acquire`](Self::try_acquire) could not take, from `stage` on:
@@ -214,11 +253,27 @@ impl Limiters {
         // One reading of the clock serves every step that did not wait.
         let mut now = Instant::now();
         if stage == Stage::Client {
-            if let Some(quota) = self.client_quota() {
+            // Reserved at the spacing of now; if the adaptive controller cuts the rate while
+            // this caller waits, it reserves again at the new spacing.
+            loop {
+                let cuts = self.adaptive.as_ref().map(Adaptive::cuts);
+                let Some(quota) = self.client_quota() else { break };
                 match self.client.acquire(quota, deadline, now).await? {
                     Ok(true) => now = Instant::now(),
                     Ok(false) => {}
                     Err(wait) => return Err(self.refused(wait, deadline, total, now)),
+                }
+                let now_cuts = self.adaptive.as_ref().map(Adaptive::cuts);
+                if now_cuts == cuts {
+                    break;
+                }
+                // The first caller to see a cut forgets the slots reserved at the old spacing
+                // (not a pause the server asked for), so that the callers queued behind them
+                // need not wait out a queue nobody will use.
+                let latest = now_cuts.unwrap_or(0);
+                if self.rewound.fetch_max(latest, AtomicOrdering::AcqRel) < latest {
+                    let paused = self.paused.lock().unwrap_or_else(|e| e.into_inner()).map(|(until, _)| until);
+                    self.client.rewind(paused.map_or(now, |until| until.max(now)));
                 }
             }
         }
@@ -231,9 +286,7 @@ impl Limiters {
                 Err(wait) => return Err(slot_after_deadline(wait, total)),
             }
         }
-        if let Some(a) = &self.adaptive {
-            a.record_send(now);
-        }
+        self.admit(now);
         Ok(())
     }
 
@@ -298,8 +351,9 @@ impl Limiters {
             429 | 503 => crate::response::retry_after(headers),
             _ => None,
         };
+        let answer = adaptive.record_answer();
         if status == StatusCode::TOO_MANY_REQUESTS {
-            adaptive.on_throttle(Instant::now());
+            adaptive.on_throttle(Instant::now(), answer);
         } else if status.is_success() {
             adaptive.on_success();
         }

@@ -85,6 +85,13 @@ fn common(api: &Api, operations: TokenStream) -> TokenStream {
                 Self { __restrait_client: client }
             }
         }
+
+        impl ::core::convert::AsRef<#krate::Client> for #client {
+            /// The engine behind this client: its configuration and live state.
+            fn as_ref(&self) -> &#krate::Client {
+                &self.__restrait_client
+            }
+        }
     }
 }
 
