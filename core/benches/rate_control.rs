@@ -10,7 +10,8 @@
 //!   installed (`apt-get install nginx-light`), against nginx's `limit_req` on loopback,
 //!   reloaded to lift the limit.
 //!
-//! Run it as `cargo bench -p restrait --bench rate_control` (about two minutes). It takes real
+//! Run it as `cargo bench -p restrait --bench rate_control` (about two minutes; add `-- pacing`,
+//! `-- episode_in_process` or `-- episode_nginx` for one part). It takes real
 //! time: `core`'s dev-dependencies leave tokio's paused clock out (see `core/Cargo.toml`);
 //! the paused-clock version of the episode is `tests/tests/adaptive_rate.rs`.
 
@@ -289,9 +290,19 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    pacing(100_000);
-    pacing(200_000);
-    pacing(1_000_000_000);
-    in_process();
-    against_nginx();
+    // `cargo bench -p restrait --bench rate_control -- nginx` runs the parts whose name has
+    // `nginx` in it.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
+    if wanted("pacing") {
+        pacing(100_000);
+        pacing(200_000);
+        pacing(1_000_000_000);
+    }
+    if wanted("episode_in_process") {
+        in_process();
+    }
+    if wanted("episode_nginx") {
+        against_nginx();
+    }
 }

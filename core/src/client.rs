@@ -317,8 +317,9 @@ impl<C: FromClient> ClientBuilder<C> {
     ///
     /// A 429 cuts the client's rate to 95% of what the server admitted in the last half second
     /// (its limit as seen from here), once per round trip; after a cut the rate climbs back to
-    /// that limit over 3 s, then probes beyond it along a cubic curve (twice the limit 1.6 s
-    /// later, 875 times after 15.3 s). Once it allows twice what the client sends (or past the
+    /// that limit over 3 s, then probes beyond it, gently at first along a cubic curve (twice
+    /// the limit 1.6 s later, 9 times after 3.2 s), then doubling every 0.8 s (875 times after
+    /// 8.5 s). Once it allows twice what the client sends (or past the
     /// client's quota), the controller switches itself off, so a client the server no longer
     /// throttles is not paced at all ([`Client::rate_control`] tells). `Retry-After` and
     /// exhausted quota headers pause the client for as long as they say (at most 300 s).

@@ -7,7 +7,6 @@ pub(crate) mod gcra;
 mod store;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -180,8 +179,6 @@ pub(crate) struct Limiters {
     /// The last pause the server asked for and when it ends, to say so in the error of a call
     /// that cannot wait for it. Written only when a server asks for a pause.
     paused: Mutex<Option<(Instant, PauseCause)>>,
-    /// The adaptive controller's cuts whose abandoned slots have been forgotten.
-    rewound: AtomicU64,
     adaptive: Option<Adaptive>,
     methods: Mutex<HashMap<&'static str, Arc<Limiter>>>,
     store: Option<Arc<dyn RateLimitStore>>,
@@ -199,7 +196,6 @@ impl Limiters {
         Limiters {
             client: Limiter::new(quota, key),
             paused: Mutex::new(None),
-            rewound: AtomicU64::new(0),
             adaptive: adaptive.then(|| Adaptive::new(quota.map(|q| 1.0 / q.interval().as_secs_f64()))),
             methods: Mutex::new(HashMap::new()),
             store,
@@ -263,17 +259,8 @@ impl Limiters {
                     Ok(false) => {}
                     Err(wait) => return Err(self.refused(wait, deadline, total, now)),
                 }
-                let now_cuts = self.adaptive.as_ref().map(Adaptive::cuts);
-                if now_cuts == cuts {
+                if self.adaptive.as_ref().map(Adaptive::cuts) == cuts {
                     break;
-                }
-                // The first caller to see a cut forgets the slots reserved at the old spacing
-                // (not a pause the server asked for), so that the callers queued behind them
-                // need not wait out a queue nobody will use.
-                let latest = now_cuts.unwrap_or(0);
-                if self.rewound.fetch_max(latest, AtomicOrdering::AcqRel) < latest {
-                    let paused = self.paused.lock().unwrap_or_else(|e| e.into_inner()).map(|(until, _)| until);
-                    self.client.rewind(paused.map_or(now, |until| until.max(now)));
                 }
             }
         }
@@ -353,7 +340,10 @@ impl Limiters {
         };
         let answer = adaptive.record_answer();
         if status == StatusCode::TOO_MANY_REQUESTS {
-            adaptive.on_throttle(Instant::now(), answer);
+            let now = Instant::now();
+            if adaptive.on_throttle(now, answer) {
+                self.forget_reservations(now);
+            }
         } else if status.is_success() {
             adaptive.on_success();
         }
@@ -363,6 +353,17 @@ impl Limiters {
         };
         let asked = cause.asked();
         (!asked.is_zero()).then(|| Pause { length: asked.min(MAX_PAUSE), cause })
+    }
+
+    /// After a cut: forgets the slots reserved at the old spacing (never a pause the server
+    /// asked for), so that the next request goes one new spacing from now. Every slot reserved
+    /// so far was reserved before the cut; its caller sees the cut when it wakes and reserves
+    /// again (`acquire`), instead of going out at the rate the server just refused.
+    fn forget_reservations(&self, now: Instant) {
+        let spacing = self.client_quota().map_or(Duration::ZERO, |q| q.interval);
+        let next = crate::deadline::after(now, spacing);
+        let paused = self.paused.lock().unwrap_or_else(|e| e.into_inner()).map(|(until, _)| until);
+        self.client.rewind(paused.map_or(next, |until| until.max(next)));
     }
 
     /// Admits nothing through the client's limiter for the pause's length.
