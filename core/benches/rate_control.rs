@@ -193,7 +193,15 @@ fn report(name: &str, seconds: &[(u64, u64)], control: RateControl) {
     // One row per second: a bar on a log scale from 10 to 10,000 requests/s.
     let width = 48.0;
     let scale = |x: f64| (((x.max(1.0)).log10() - 1.0) / 3.0 * width).clamp(0.0, width) as usize;
-    println!("  requests/s (log scale)  10{:>w$}100{:>w2$}1k{:>w3$}10k", "", "", "", w = 12, w2 = 12, w3 = 13);
+    // The axis: a label at each decade, 16 columns apart, above the bars' first column.
+    let mut axis = vec![' '; 52];
+    for (column, label) in [(0, "10"), (16, "100"), (32, "1k"), (48, "10k")] {
+        for (i, c) in label.chars().enumerate() {
+            axis[column + i] = c;
+        }
+    }
+    // As wide as the rows' `  second phase count |`, so that the labels stand over the bars.
+    println!("  req/s, log:  {}", axis.iter().collect::<String>());
     for (s, (n, r)) in seconds.iter().enumerate() {
         let phase = if limited.contains(&s) { 'L' } else { ' ' };
         println!(

@@ -408,8 +408,9 @@ impl<C: FromClient> ClientBuilder<C> {
             .map(HeaderValue::try_from)
             .transpose()
             .map_err(|_| Error::request("the user agent is not a valid header value"))?;
-        // Restrait's connect timeout holds only for the reqwest client it builds.
-        let connect_timeout_unknown = self.http.is_some();
+        // restrait's connect timeout holds only for the reqwest client it builds, and the
+        // user agent goes into the default headers for any other.
+        let built_here = self.http.is_none() && self.transport.is_none();
         let wire = match (self.http, self.transport) {
             (Some(http), _) => Wire::Reqwest(http),
             (None, Some(transport)) => Wire::Custom(transport),
@@ -422,8 +423,7 @@ impl<C: FromClient> ClientBuilder<C> {
                 Wire::Reqwest(http)
             }
         };
-        let brought = !matches!(wire, Wire::Reqwest(_)) || connect_timeout_unknown;
-        if brought {
+        if !built_here {
             if let Some(ua) = user_agent.filter(|_| !headers.contains_key(USER_AGENT)) {
                 headers.insert(USER_AGENT, ua);
             }
@@ -441,7 +441,7 @@ impl<C: FromClient> ClientBuilder<C> {
                     sender: Sender {
                         wire,
                         max_response_bytes: self.max_response_bytes,
-                        connect_timeout: (!brought).then_some(self.connect_timeout),
+                        connect_timeout: built_here.then_some(self.connect_timeout),
                     },
                     credentials: Credentials { auth: self.auth, origin, secret_params },
                     redirects: self.redirects,

@@ -165,8 +165,7 @@ impl<'a> Attempts<'a> {
             // Hook: before_attempt, on a copy of the request of this attempt's own.
             let plain = match self.client.interceptors.is_empty() {
                 true => auth::Plain::Call(request),
-                // Boxed, like the authenticator's: rarely there, and large.
-                false => auth::Plain::Owned(Box::pin(self.before_attempt(request)).await?),
+                false => auth::Plain::Owned(self.before_attempt(request).await?),
             };
             // Authenticate. Credentials are applied afresh to every attempt (an HMAC
             // signature is per request); a failure is an `Auth` error and nothing is sent.
@@ -255,11 +254,11 @@ impl<'a> Attempts<'a> {
     /// `request`.
     async fn before_attempt(&self, request: &Prepared) -> Result<Box<Prepared>> {
         let context = AttemptContext::new(CallContext::new(self.endpoint), self.sent + 1);
-        let mut copy = interceptor::Request { inner: request.clone() };
+        let mut copy = interceptor::Request { inner: Box::new(request.clone()) };
         for hook in &self.client.interceptors {
             hook.before_attempt(&mut copy, &context).await.map_err(|e| interceptor::stopped("before_attempt", e))?;
         }
-        Ok(Box::new(copy.inner))
+        Ok(copy.inner)
     }
 
     /// The interceptors' `after_attempt`, in reverse order.

@@ -155,7 +155,8 @@ impl AttemptContext {
 /// A request on its way out, as [`Interceptor::before_attempt`] sees it: everything but the
 /// credentials, which are applied afterwards.
 pub struct Request {
-    pub(crate) inner: Prepared,
+    /// Boxed: the copy becomes the attempt's own request as it is, without a move.
+    pub(crate) inner: Box<Prepared>,
 }
 
 impl Request {
