@@ -17,7 +17,7 @@
 //! change made for one attempt never leaks into the next: a header it adds is gone on the
 //! retry unless it adds it again. Credentials are applied after it, on another copy, so an
 //! interceptor never sees a secret it did not add itself. A hook's error ends the call as an
-//! [`ErrorKind::Interceptor`](crate::ErrorKind::Interceptor) error carrying it as its source;
+//! [`ErrorKind::Interceptor`] error carrying it as its source;
 //! `on_complete` still runs.
 //!
 //! Only `before_attempt` is async: changing a request is where a real hook may have to wait

@@ -151,7 +151,7 @@ pub trait Authenticate: Send + Sync {
 
     /// Where this authenticator obtains credentials, named in the error of a call whose
     /// deadline runs out while [`authenticate`](Authenticate::authenticate) waits for them
-    /// (OAuth2 says "the token endpoint https://auth.example.com/token"). Default: `None`
+    /// (OAuth2 says "the token endpoint `https://auth.example.com/token`"). Default: `None`
     /// (the error then says "the authenticator").
     fn credential_source(&self) -> Option<String> {
         None
