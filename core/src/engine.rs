@@ -223,10 +223,9 @@ impl<'a> Attempts<'a> {
             Ok(response) => status_error(self.client, response),
             Err(e) => e,
         };
-        match self.client.credentials().auth {
-            None => error,
-            Some(_) => error.scrub(&last.secrets(self.client.credentials())),
-        }
+        // Without an authenticator there is nothing to scrub (`Secrets` is empty, and
+        // `scrub` returns at once).
+        error.scrub(&last.secrets(self.client.credentials()))
     }
 
     /// The wait before the next attempt, or `None` to give up with the last outcome. A wait
@@ -266,11 +265,8 @@ impl<'a> Attempts<'a> {
         let context = AttemptContext::new(CallContext::new(self.endpoint), self.sent);
         let head = outcome.as_ref().map(|r| ResponseHead { status: r.status, headers: &r.headers, body: &r.body });
         for hook in self.client.interceptors.iter().rev() {
-            let seen = match &head {
-                Ok(head) => Ok(head),
-                Err(e) => Err(*e),
-            };
-            hook.after_attempt(seen, &context).map_err(|e| interceptor::stopped("after_attempt", e))?;
+            hook.after_attempt(head.as_ref().map_err(|e| *e), &context)
+                .map_err(|e| interceptor::stopped("after_attempt", e))?;
         }
         Ok(())
     }
@@ -370,10 +366,7 @@ pub(crate) fn annotate(
 ) -> Error {
     // The authenticator's secrets, wherever the error quotes them (a decode error's snippet of
     // a body that echoed a token, say).
-    let error = match client.credentials().auth {
-        Some(_) => error.scrub(&auth::secrets(client.credentials(), None)),
-        None => error,
-    };
+    let error = error.scrub(&auth::secrets(client.credentials(), None));
     if error.has_call() {
         return error;
     }
