@@ -28,12 +28,16 @@
 //! ```
 
 mod body;
+#[cfg(feature = "hyper")]
+mod hyper_client;
 mod reqwest_transport;
 
 use std::fmt;
 use std::sync::Arc;
 
 pub use body::{RequestBody, ResponseBody};
+#[cfg(feature = "hyper")]
+pub use hyper_client::{Hyper, HyperBuilder};
 pub(crate) use reqwest_transport::{default_http_client, DEFAULT_USER_AGENT};
 pub use reqwest_transport::{ReqwestTransport, DEFAULT_CONNECT_TIMEOUT};
 

@@ -5,13 +5,13 @@
 
 use std::sync::{Arc, OnceLock};
 
+use crate::wire::{hmac_verifies, respond, serve, Hit, Wire};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 use restrait::{api, get, post, Auth, ErrorKind, Redirects, Result};
-use wire::{hmac_verifies, respond, serve, Hit, Wire};
 
 const SECRET: &str = "S3NT1NEL-redirect";
 

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::wire::serve;
 use axum::body::{Body, Bytes};
 use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode};
@@ -14,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get as route_get;
 use axum::Router;
 use restrait::{api, get, ErrorKind, Result};
-use wire::serve;
 
 #[api(base = "http://127.0.0.1:1")]
 trait Download {

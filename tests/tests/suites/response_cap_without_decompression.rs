@@ -1,6 +1,5 @@
-// A response-cap test that only `response_cap_over_hyper.rs` includes, after
-// `response_cap.rs` here, in the same module: it uses its items. It takes the place of the
-// gzip tests of `response_cap_reqwest_only.rs` for a transport that decompresses nothing.
+// A response-cap test for a transport that decompresses nothing (the hyper transport with
+// `gzip(false)`), included after `response_cap.rs` in the same module: it uses its items.
 
 /// The cap counts what the transport delivers: a transport that neither asks for gzip nor
 /// inflates it delivers a gzip body as it was sent, compressed, and that is what the cap

@@ -106,7 +106,7 @@ async fn mixed_server() -> String {
     let router = axum::Router::new()
         .route("/ok", axum::routing::get(|| async {}))
         .route("/wait", axum::routing::get(std::future::pending::<()>));
-    support::serve(router).await
+    crate::support::serve(router).await
 }
 
 #[tokio::test(start_paused = true)]

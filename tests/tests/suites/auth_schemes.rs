@@ -1,12 +1,11 @@
-//! Authentication schemes: each built-in puts exactly its credential on the wire, HMAC
-//! signatures verify against an independent implementation, and credentials read from the
-//! environment name the variable when it is missing.
-
-mod wire;
+// Authentication schemes: each built-in puts exactly its credential on the wire, HMAC
+// signatures verify against an independent implementation, and credentials read from the
+// environment name the variable when it is missing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::wire::{hmac_verifies, recorder, respond, serve, Hit, Wire};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::routing::{any, post as route_post};
@@ -15,7 +14,6 @@ use base64::Engine as _;
 use restrait::auth::{AuthRequest, BoxError, ClientAuthentication};
 use restrait::http::HeaderValue;
 use restrait::{api, get, post, Auth, Authenticate, ErrorKind, Jitter, Result, RetryPolicy};
-use wire::{hmac_verifies, recorder, respond, serve, Hit, Wire};
 
 #[api(base = "http://127.0.0.1:1")]
 trait Things {
@@ -42,7 +40,7 @@ fn only_these_credential_headers(hit: &Hit, allowed: &[&str]) {
 async fn client(auth: impl Authenticate + 'static) -> (ThingsClient, Wire) {
     let wire = Wire::default();
     let base = serve(recorder(wire.clone())).await;
-    let client = ThingsClient::builder().base_url(base).auth(auth).build().unwrap();
+    let client = builder!(ThingsClient).base_url(base).auth(auth).build().unwrap();
     (client, wire)
 }
 
@@ -123,7 +121,7 @@ async fn oauth_server() -> (String, Wire, Wire) {
 async fn oauth2_fetches_a_token_with_client_credentials_and_sends_it_as_bearer() {
     let (base, tokens, api) = oauth_server().await;
     let auth = Auth::oauth2_client_credentials(format!("{base}/token"), "my-client", "my secret", ["read", "write"]);
-    let client = ThingsClient::builder().base_url(&base).auth(auth).build().unwrap();
+    let client = builder!(ThingsClient).base_url(&base).auth(auth).build().unwrap();
     client.list(None).await.unwrap();
     client.list(None).await.unwrap();
 
@@ -133,7 +131,7 @@ async fn oauth2_fetches_a_token_with_client_credentials_and_sends_it_as_bearer()
     assert_eq!(t.method, "POST");
     assert_eq!(t.header("content-type"), Some("application/x-www-form-urlencoded"));
     assert_eq!(
-        wire::form(&t.body),
+        crate::wire::form(&t.body),
         [("grant_type".to_string(), "client_credentials".to_string()), ("scope".to_string(), "read write".to_string())]
     );
     // RFC 6749 §2.3.1: the id and secret are form-urlencoded, then joined and base64-encoded.
@@ -152,12 +150,12 @@ async fn oauth2_can_send_the_client_credentials_in_the_form_body() {
     let (base, tokens, api) = oauth_server().await;
     let auth = Auth::oauth2_client_credentials(format!("{base}/token"), "my-client", "s3cret", [] as [&str; 0])
         .client_authentication(ClientAuthentication::Body);
-    let client = ThingsClient::builder().base_url(&base).auth(auth).build().unwrap();
+    let client = builder!(ThingsClient).base_url(&base).auth(auth).build().unwrap();
     client.list(None).await.unwrap();
     let t = tokens.last();
     assert_eq!(t.header("authorization"), None);
     assert_eq!(
-        wire::form(&t.body),
+        crate::wire::form(&t.body),
         [
             ("grant_type".to_string(), "client_credentials".to_string()),
             ("client_id".to_string(), "my-client".to_string()),
@@ -216,7 +214,7 @@ async fn hmac_signs_every_attempt() {
             }
         }
     }));
-    let client = ThingsClient::builder()
+    let client = builder!(ThingsClient)
         .base_url(serve(router).await)
         .auth(Auth::hmac(key))
         .retry(RetryPolicy::new().jitter(Jitter::None))
@@ -289,16 +287,16 @@ async fn a_custom_authenticator_works_behind_an_arc_dyn() {
 
 #[test]
 fn invalid_auth_configuration_fails_the_build_with_an_auth_error() {
-    let err = ThingsClient::builder().auth(Auth::api_key_header("bad name", "k")).build().unwrap_err();
+    let err = builder!(ThingsClient).auth(Auth::api_key_header("bad name", "k")).build().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.to_string().contains("`bad name` is not a valid header name"), "{err}");
 
-    let err = ThingsClient::builder().auth(Auth::bearer("two\nlines")).build().unwrap_err();
+    let err = builder!(ThingsClient).auth(Auth::bearer("two\nlines")).build().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(!err.to_string().contains("two") && err.to_string().contains("not a valid header value"), "{err}");
 
     let err =
-        ThingsClient::builder().auth(Auth::oauth2_client_credentials("/token", "id", "s", ["a"])).build().unwrap_err();
+        builder!(ThingsClient).auth(Auth::oauth2_client_credentials("/token", "id", "s", ["a"])).build().unwrap_err();
     assert!(err.to_string().contains("the OAuth2 token URL is not a valid absolute URL"), "{err}");
 }
 

@@ -1,5 +1,5 @@
-//! What the server receives: method, path, query, headers and body, for every kind of
-//! argument, checked against a real HTTP server on loopback.
+// What the server receives: method, path, query, headers and body, for every kind of
+// argument, checked against a real HTTP server on loopback.
 
 use restrait::{api, delete, get, head, options, patch, post, put, ErrorKind, Result};
 use serde::Serialize;
@@ -117,7 +117,7 @@ async fn serve_with(
 ) -> (MockServer, WireClient) {
     let server = MockServer::start().await;
     Mock::given(any()).respond_with(ResponseTemplate::new(200)).mount(&server).await;
-    let client = configure(WireClient::builder().base_url(server.uri())).build().unwrap();
+    let client = configure(builder!(WireClient).base_url(server.uri())).build().unwrap();
     (server, client)
 }
 
@@ -277,7 +277,7 @@ async fn every_segment_of_a_rest_value_obeys_the_dot_rule() {
 async fn base_url_path_prefix_is_kept() {
     let server = MockServer::start().await;
     Mock::given(any()).respond_with(ResponseTemplate::new(200)).mount(&server).await;
-    let client = WireClient::builder().base_url(format!("{}/api/v3/", server.uri())).build().unwrap();
+    let client = builder!(WireClient).base_url(format!("{}/api/v3/", server.uri())).build().unwrap();
     client.get_item("x").await.unwrap();
     assert_eq!(target(&only_request(&server).await), "/api/v3/items/x");
 }

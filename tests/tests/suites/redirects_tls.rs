@@ -1,16 +1,11 @@
-// Redirect tests that only the reqwest root (`redirects.rs`) includes, after
-// `redirects.rs` here, in the same module: they use its items and imports.
-//
-// https → http, against a local TLS server whose certificate a test CA signed. Reqwest-only
-// because it needs TLS with a custom root certificate, which it gets by bringing its own
-// `reqwest::Client` (`http_client`); the hyper test transport speaks plain http only. What
-// it checks (the engine never follows an https → http redirect) is decided above the
-// transport.
+// Redirect tests over TLS, included after `redirects.rs` in the same module: they use its
+// items and imports. https → http, against a local TLS server whose certificate a test CA
+// signed; each root's `tls_builder!` makes a client that trusts that CA. What it checks (the
+// engine never follows an https → http redirect) is decided above the transport.
 
 use std::io;
 use std::net::SocketAddr;
 
-use restrait::reqwest;
 use tokio::net::{TcpListener, TcpStream};
 
 /// A TLS listener for `axum::serve`.
@@ -69,7 +64,7 @@ fn test_pki() -> (Vec<u8>, tokio_rustls::rustls::ServerConfig) {
 #[tokio::test]
 async fn https_never_redirects_to_http() {
     let plain = Wire::default();
-    let http_base = serve(wire::recorder(plain.clone())).await;
+    let http_base = serve(crate::wire::recorder(plain.clone())).await;
 
     let tls = Wire::default();
     let (seen, target) = (tls.clone(), http_base.clone());
@@ -92,15 +87,9 @@ async fn https_never_redirects_to_http() {
     let https_base = format!("https://{}", listener.tcp.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
 
-    let http = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_der(&ca).unwrap())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     // Even the most permissive policy never downgrades.
-    let client = HopsClient::builder()
+    let client = tls_builder!(HopsClient, &ca)
         .base_url(&https_base)
-        .http_client(http)
         .auth(Auth::bearer(SECRET))
         .redirects(Redirects::any_origin())
         .build()

@@ -1,18 +1,16 @@
-//! Retries: what is sent again, how often, after how long, and what never is.
-
-mod support;
+// Retries: what is sent again, how often, after how long, and what never is.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::{serve, Log};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::any;
 use axum::Router;
 use restrait::{api, get, post, ErrorKind, Jitter, Result, RetryBudget, RetryPolicy};
-use support::{serve, Log};
 use tokio::time::Instant;
 
 #[api(base = "http://127.0.0.1:1")]
@@ -69,7 +67,7 @@ async fn always_at(status: StatusCode, headers: &'static [(&'static str, &'stati
 /// A client of `base` that retries without jitter and without adaptive pacing, so that its
 /// waits are exact.
 fn exact_client(base: String) -> FlakyClient {
-    FlakyClient::builder()
+    builder!(FlakyClient)
         .base_url(base)
         .retry(RetryPolicy::new().jitter(Jitter::None))
         .adaptive_rate_limit(false)
@@ -268,7 +266,7 @@ async fn retry_budget_bounds_retries_of_many_callers_against_a_dead_server() {
 #[tokio::test(start_paused = true)]
 async fn an_unlimited_budget_retries_every_call() {
     let (base, log) = always_at(StatusCode::INTERNAL_SERVER_ERROR, &[]).await;
-    let client = FlakyClient::builder().base_url(base).retry_budget(RetryBudget::unlimited()).build().unwrap();
+    let client = builder!(FlakyClient).base_url(base).retry_budget(RetryBudget::unlimited()).build().unwrap();
     for _ in 0..60 {
         let _ = client.get_thing().await;
     }

@@ -1,11 +1,8 @@
-// Response-cap tests that only the reqwest root (`response_cap.rs`) includes, after
-// `response_cap.rs` here, in the same module: they use its items.
-//
-// Reqwest-only because they are about gzip, and the engine's cap is checked on what the
-// transport delivers: reqwest (feature `gzip`) asks for gzip and inflates it inside its body
-// stream, so the cap counts decompressed bytes. The hyper test transport asks for no
-// compression and inflates nothing, so a gzip body reaches the engine as sent (checked by
-// `response_cap_without_decompression.rs`, which only the hyper root includes).
+// Response-cap tests of gzip, included after `response_cap.rs` in the same module: they use
+// its items. The engine's cap is checked on what the transport delivers; both of restrait's
+// transports ask for gzip and inflate it inside the body stream, so the cap counts
+// decompressed bytes. A transport that inflates nothing is checked by
+// `response_cap_without_decompression.rs`.
 
 #[tokio::test]
 async fn a_small_gzip_body_that_inflates_past_the_cap_is_refused_at_the_cap() {

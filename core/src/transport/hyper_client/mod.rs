@@ -1,0 +1,297 @@
+//! A transport straight on hyper (feature `hyper`): hyper-util's pooled client, rustls, and
+//! nothing of reqwest's layers above them.
+//!
+//! reqwest is a full client, and most of what it does per request restrait already does
+//! itself or switches off: it parses the URL again, keeps a redirect layer that follows
+//! nothing, copies the request for retries it will not make, and keeps timeouts and a body
+//! limit beside the engine's own. This transport does only the exchange, so a call costs
+//! markedly less (BENCHMARKS.md has the figures). What it still does, because an HTTP client
+//! is expected to:
+//!
+//! - TLS through rustls with the webpki roots (as reqwest's `rustls-tls`), extra roots, a
+//!   client certificate, or a whole `rustls::ClientConfig` of your own;
+//! - HTTP/2 when the server offers it over ALPN, HTTP/1.1 otherwise;
+//! - gzip: it asks for it (unless the request names its own `Accept-Encoding`) and inflates
+//!   inside the body stream, so the engine's response cap counts inflated bytes;
+//! - `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (and their lower-case forms), read
+//!   as curl reads them: plain requests go to the proxy in absolute form, `https` ones through
+//!   a `CONNECT` tunnel, so TLS still runs end to end; `user:password@` in a proxy URL becomes
+//!   `Proxy-Authorization: Basic`. Only `http://` proxy URLs are supported;
+//! - a connect timeout and a keep-alive pool.
+//!
+//! It follows no redirects and retries nothing: the engine does both. Its only timeout is the
+//! connect timeout: the engine's deadlines bound everything else.
+//!
+//! ```no_run
+//! # #[restrait::api(base = "https://api.example.com")]
+//! # trait Shop { #[get("/ping")] async fn ping(&self) -> restrait::Result<()>; }
+//! # fn main() -> restrait::Result<()> {
+//! let client = ShopClient::builder()
+//!     .transport(restrait::transport::Hyper::new()?)
+//!     .build()?;
+//! # Ok(()) }
+//! ```
+
+mod connect;
+mod gunzip;
+mod tls;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderValue, ACCEPT_ENCODING};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use super::{Request, Response, ResponseBody, Transport, TransportError, DEFAULT_CONNECT_TIMEOUT};
+use crate::error::{Error, Result};
+
+type Connector = hyper_rustls::HttpsConnector<connect::Route>;
+
+/// A [`Transport`] on hyper-util's pooled client (see the [module docs](self)). Cheap to
+/// clone: clones share the connection pool.
+#[derive(Clone)]
+pub struct Hyper {
+    client: Client<Connector, Full<Bytes>>,
+    /// `None` when no proxy variable was set, so that a request pays nothing for proxies.
+    proxies: Option<Arc<Matcher>>,
+    gzip: bool,
+}
+
+impl fmt::Debug for Hyper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hyper").field("proxied", &self.proxies.is_some()).field("gzip", &self.gzip).finish()
+    }
+}
+
+impl Hyper {
+    /// The transport with its defaults: webpki roots, HTTP/2 over ALPN, gzip, the proxy
+    /// environment, a connect timeout of [`DEFAULT_CONNECT_TIMEOUT`], idle connections kept
+    /// for 90 s.
+    pub fn new() -> Result<Self> {
+        Self::builder().build()
+    }
+
+    /// A builder to change those defaults.
+    pub fn builder() -> HyperBuilder {
+        HyperBuilder::default()
+    }
+}
+
+/// How the proxy is chosen.
+enum ProxyChoice {
+    /// From the environment, as curl reads it.
+    Env,
+    /// None at all, whatever the environment says.
+    Off,
+    /// Every request of these schemes to this proxy URL, except the hosts of `no_proxy`.
+    Given { http: Option<String>, https: Option<String>, no_proxy: String },
+}
+
+/// Builds a [`Hyper`] transport. Every setting has the default [`Hyper::new`] describes.
+pub struct HyperBuilder {
+    connect_timeout: Option<Duration>,
+    pool_idle_timeout: Option<Duration>,
+    pool_max_idle_per_host: usize,
+    tcp_keepalive: Option<Duration>,
+    http2: bool,
+    gzip: bool,
+    proxy: ProxyChoice,
+    tls: tls::TlsOptions,
+}
+
+impl Default for HyperBuilder {
+    fn default() -> Self {
+        HyperBuilder {
+            connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
+            pool_idle_timeout: Some(Duration::from_secs(90)),
+            pool_max_idle_per_host: usize::MAX,
+            tcp_keepalive: None,
+            http2: true,
+            gzip: true,
+            proxy: ProxyChoice::Env,
+            tls: tls::TlsOptions::default(),
+        }
+    }
+}
+
+impl fmt::Debug for HyperBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HyperBuilder")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("http2", &self.http2)
+            .field("gzip", &self.gzip)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HyperBuilder {
+    /// How long establishing a connection (TCP, and a proxy's `CONNECT`) may take; `None`
+    /// for no limit of its own (the call's deadline still bounds it). Default:
+    /// [`DEFAULT_CONNECT_TIMEOUT`].
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long an idle pooled connection is kept; `None` keeps it until the server closes
+    /// it. Default: 90 s.
+    pub fn pool_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// At most this many idle connections kept per host. Default: no limit.
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// TCP keep-alive probes on idle connections at this interval. Default: off.
+    pub fn tcp_keepalive(mut self, interval: Option<Duration>) -> Self {
+        self.tcp_keepalive = interval;
+        self
+    }
+
+    /// Whether to offer HTTP/2 over ALPN on `https` connections. Default: on.
+    pub fn http2(mut self, on: bool) -> Self {
+        self.http2 = on;
+        self
+    }
+
+    /// Whether to ask for gzip and inflate it. Default: on.
+    pub fn gzip(mut self, on: bool) -> Self {
+        self.gzip = on;
+        self
+    }
+
+    /// Use no proxy, whatever the environment says. Default: the environment's.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxyChoice::Off;
+        self
+    }
+
+    /// Send every request through the proxy at `url` (`http://[user:password@]host:port`),
+    /// except those to the hosts of `no_proxy` (a `NO_PROXY`-style list, may be empty),
+    /// instead of reading the environment.
+    pub fn proxy(mut self, url: impl Into<String>, no_proxy: impl Into<String>) -> Self {
+        let url = url.into();
+        self.proxy = ProxyChoice::Given { http: Some(url.clone()), https: Some(url), no_proxy: no_proxy.into() };
+        self
+    }
+
+    /// Trust the certificate(s) of this PEM text as roots, beside the built-in ones.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.tls.add_roots_pem(pem);
+        self
+    }
+
+    /// Trust this DER-encoded certificate as a root, beside the built-in ones.
+    pub fn add_root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.tls.add_root_der(der.into());
+        self
+    }
+
+    /// Whether to trust the built-in webpki roots. Default: yes.
+    pub fn built_in_roots(mut self, on: bool) -> Self {
+        self.tls.built_in_roots = on;
+        self
+    }
+
+    /// Present this client certificate: one PEM text holding the certificate chain and its
+    /// private key (PKCS#8, PKCS#1 or SEC1), as reqwest's `Identity::from_pem` takes it.
+    pub fn client_identity_pem(mut self, pem: &[u8]) -> Self {
+        self.tls.identity_pem(pem);
+        self
+    }
+
+    /// Use this rustls configuration as it is (roots, client certificate, versions); the
+    /// settings above for TLS are then ignored. Its ALPN list is replaced by the one this
+    /// transport speaks.
+    pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls.config = Some(config);
+        self
+    }
+
+    /// Builds the transport, or says what is wrong with its TLS or proxy settings.
+    pub fn build(self) -> Result<Hyper> {
+        let tls = self.tls.into_config()?;
+        let proxies = match self.proxy {
+            ProxyChoice::Off => None,
+            ProxyChoice::Env => connect::env_has_proxy().then(|| Arc::new(Matcher::from_env())),
+            ProxyChoice::Given { http, https, no_proxy } => {
+                let mut builder = Matcher::builder().no(no_proxy);
+                if let Some(http) = http {
+                    builder = builder.http(http);
+                }
+                if let Some(https) = https {
+                    builder = builder.https(https);
+                }
+                Some(Arc::new(builder.build()))
+            }
+        };
+        let mut http = HttpConnector::new();
+        // The TLS layer above decides the scheme; this one only makes TCP connections.
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(self.connect_timeout);
+        http.set_keepalive(self.tcp_keepalive);
+        let route = connect::Route::new(http, proxies.clone());
+        let https = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1();
+        let connector =
+            if self.http2 { https.enable_http2().wrap_connector(route) } else { https.wrap_connector(route) };
+        let client = Client::builder(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .pool_max_idle_per_host(self.pool_max_idle_per_host)
+            .build(connector);
+        Ok(Hyper { client, proxies, gzip: self.gzip })
+    }
+}
+
+#[async_trait::async_trait]
+impl Transport for Hyper {
+    async fn send(&self, request: Request) -> Result<Response, TransportError> {
+        let (mut parts, body) = request.into_parts();
+        let gzip = self.gzip && parts.method != http::Method::HEAD && !parts.headers.contains_key(ACCEPT_ENCODING);
+        if gzip {
+            parts.headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        if let Some(proxies) = &self.proxies {
+            connect::proxy_authorization(proxies, &mut parts)?;
+        }
+        let body = Full::new(body.into_bytes().unwrap_or_default());
+        let response = self.client.request(http::Request::from_parts(parts, body)).await.map_err(error)?;
+        let (mut head, incoming) = response.into_parts();
+        let body = if gzip && gunzip::is_gzip(&head) {
+            gunzip::strip_encoding_headers(&mut head.headers);
+            gunzip::inflate(incoming)
+        } else {
+            ResponseBody::from_stream(incoming.into_data_stream())
+        };
+        Ok(http::Response::from_parts(head, body))
+    }
+}
+
+/// A hyper-util failure as a transport error: a failure to connect (refused, timed out, a
+/// proxy that would not tunnel, a TLS handshake) sent nothing.
+#[cold]
+fn error(e: hyper_util::client::legacy::Error) -> TransportError {
+    if e.is_connect() {
+        TransportError::connect(e)
+    } else {
+        TransportError::other(e)
+    }
+}
+
+/// The error of a setting that cannot be used.
+fn config_error(what: impl Into<String>) -> Error {
+    Error::request(what.into())
+}
