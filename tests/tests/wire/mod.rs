@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod tls;
+
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
