@@ -41,12 +41,15 @@ fn echo_router() -> Router {
         .route("/empty-gzip", route_get(|| async { ([("content-encoding", "gzip")], "") }))
 }
 
-/// What the proxy was asked: each request line, and the `Proxy-Authorization` it carried.
+/// A request line the proxy was sent, and the `Proxy-Authorization` it carried.
+type Asked = (String, Option<String>);
+
+/// What the proxy was asked.
 #[derive(Clone, Default)]
-struct ProxyLog(Arc<Mutex<Vec<(String, Option<String>)>>>);
+struct ProxyLog(Arc<Mutex<Vec<Asked>>>);
 
 impl ProxyLog {
-    fn lines(&self) -> Vec<(String, Option<String>)> {
+    fn lines(&self) -> Vec<Asked> {
         self.0.lock().unwrap().clone()
     }
 }
