@@ -245,7 +245,7 @@ fn ratios(base: &str) {
             bare_get_and_decode(&bare_with_timeout, &url).await;
         };
         let handwritten_call = || async {
-            handwritten_user(&bare, &base, "octocat").await;
+            handwritten_user(&bare, base, "octocat").await;
         };
         let intercepted_call = || async {
             intercepted.user("octocat").await.unwrap();
@@ -437,6 +437,7 @@ fn instructions() {
         );
     }
     let _ = server.kill();
+    let _ = server.wait();
 }
 
 fn main() {
