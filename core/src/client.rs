@@ -130,7 +130,7 @@ pub struct ClientBuilder<C> {
     attempt_timeout: Option<Duration>,
     connect_timeout: Duration,
     http: Option<reqwest::Client>,
-    transport: Option<Arc<dyn Transport>>,
+    transport: Option<Wire>,
     interceptors: Vec<Arc<dyn Interceptor>>,
     max_response_bytes: usize,
     retry: RetryPolicy,
@@ -355,7 +355,7 @@ impl<C: FromClient> ClientBuilder<C> {
     /// Giving both this and [`http_client`](Self::http_client) makes
     /// [`build`](Self::build) fail. Default: reqwest.
     pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
-        self.transport = Some(Arc::new(transport));
+        self.transport = Some(Wire::from_transport(transport));
         self
     }
 
@@ -413,7 +413,7 @@ impl<C: FromClient> ClientBuilder<C> {
         let built_here = self.http.is_none() && self.transport.is_none();
         let wire = match (self.http, self.transport) {
             (Some(http), _) => Wire::Reqwest(http),
-            (None, Some(transport)) => Wire::Custom(transport),
+            (None, Some(wire)) => wire,
             (None, None) => {
                 // The user agent goes to reqwest's own defaults, which it adds without
                 // copying, so that a client without default headers copies no header map per
@@ -422,6 +422,15 @@ impl<C: FromClient> ClientBuilder<C> {
                     .map_err(|e| Error::request("the HTTP client could not be built").with_source(e))?;
                 Wire::Reqwest(http)
             }
+        };
+        // restrait's own hyper transport, like the reqwest client it builds, adds the user
+        // agent itself: the default headers stay empty, and no attempt copies them.
+        #[cfg(feature = "hyper")]
+        let (wire, user_agent) = match wire {
+            Wire::Hyper(hyper) if !headers.contains_key(USER_AGENT) => {
+                (Wire::Hyper(hyper.for_client(user_agent, &base_url)), None)
+            }
+            wire => (wire, user_agent),
         };
         if !built_here {
             if let Some(ua) = user_agent.filter(|_| !headers.contains_key(USER_AGENT)) {

@@ -15,10 +15,25 @@ use crate::response::RawResponse;
 use crate::transport::{self, ResponseBody, Transport, TransportError, TransportErrorKind};
 
 /// What sends a client's requests: its own reqwest client, called directly (no boxed future
-/// per request, no conversion of the request), or a transport the user gave.
+/// per request, no conversion of the request), restrait's hyper transport, called directly
+/// too, or a transport the user gave.
 pub(crate) enum Wire {
     Reqwest(reqwest::Client),
+    #[cfg(feature = "hyper")]
+    Hyper(transport::Hyper),
     Custom(Arc<dyn Transport>),
+}
+
+impl Wire {
+    /// The wire for a transport the user gave: restrait's own hyper transport is recognised
+    /// and called without the trait object.
+    pub(crate) fn from_transport<T: Transport + 'static>(transport: T) -> Wire {
+        #[cfg(feature = "hyper")]
+        if let Some(hyper) = (&transport as &dyn std::any::Any).downcast_ref::<transport::Hyper>() {
+            return Wire::Hyper(hyper.clone());
+        }
+        Wire::Custom(Arc::new(transport))
+    }
 }
 
 /// How a client's requests go out and how much of a response it reads.
@@ -32,6 +47,8 @@ pub(crate) struct Sender {
 /// A response whose head has arrived, from either kind of [`Wire`].
 enum Incoming {
     Reqwest(reqwest::Response),
+    #[cfg(feature = "hyper")]
+    Hyper(http::Response<transport::HyperBody>),
     Custom(http::Response<ResponseBody>),
 }
 
@@ -39,6 +56,8 @@ impl Incoming {
     fn status(&self) -> StatusCode {
         match self {
             Incoming::Reqwest(r) => r.status(),
+            #[cfg(feature = "hyper")]
+            Incoming::Hyper(r) => r.status(),
             Incoming::Custom(r) => r.status(),
         }
     }
@@ -46,6 +65,8 @@ impl Incoming {
     fn take_headers(&mut self) -> HeaderMap {
         match self {
             Incoming::Reqwest(r) => std::mem::take(r.headers_mut()),
+            #[cfg(feature = "hyper")]
+            Incoming::Hyper(r) => std::mem::take(r.headers_mut()),
             Incoming::Custom(r) => std::mem::take(r.headers_mut()),
         }
     }
@@ -54,6 +75,8 @@ impl Incoming {
     fn content_length(&self) -> Option<u64> {
         match self {
             Incoming::Reqwest(r) => r.content_length(),
+            #[cfg(feature = "hyper")]
+            Incoming::Hyper(r) => r.body().exact_len(),
             Incoming::Custom(_) => None,
         }
     }
@@ -61,6 +84,8 @@ impl Incoming {
     async fn chunk(&mut self, client: &Sender) -> Result<Option<Bytes>, Error> {
         match self {
             Incoming::Reqwest(r) => r.chunk().await.map_err(|e| transport_error(client, e)),
+            #[cfg(feature = "hyper")]
+            Incoming::Hyper(r) => r.body_mut().chunk().await.map_err(|e| custom_error(TransportError::other(e))),
             Incoming::Custom(r) => r.body_mut().chunk().await.map_err(|e| custom_error(TransportError::other(e))),
         }
     }
@@ -90,6 +115,15 @@ pub(crate) fn attempt<'a>(
         let mut response = match &client.wire {
             Wire::Reqwest(http) => {
                 Incoming::Reqwest(http.execute(to_reqwest(request)).await.map_err(|e| transport_error(client, e))?)
+            }
+            #[cfg(feature = "hyper")]
+            Wire::Hyper(hyper) => {
+                // Room for the headers it and hyper add (`Accept-Encoding`, `User-Agent`,
+                // `Host`): a full map would be grown and rehashed on the way out.
+                let uri =
+                    hyper.uri(&request.url).map_err(|e| Error::request("the URL is not a valid URI").with_source(e))?;
+                let parts = to_parts(request, uri, 4);
+                Incoming::Hyper(hyper.exchange(parts, request.body.clone()).await.map_err(custom_error)?)
             }
             Wire::Custom(transport) => Incoming::Custom(transport.send(to_http(request)?).await.map_err(custom_error)?),
         };
@@ -125,13 +159,27 @@ fn to_reqwest(request: &Prepared) -> reqwest::Request {
 
 /// The request as a user's transport takes it.
 fn to_http(request: &Prepared) -> Result<transport::Request, Error> {
-    let uri: http::Uri =
-        request.url.as_str().parse().map_err(|e| Error::request("the URL is not a valid URI").with_source(e))?;
-    let mut req = http::Request::new(transport::RequestBody::from(request.body.clone()));
-    *req.method_mut() = request.method.clone();
-    *req.uri_mut() = uri;
-    *req.headers_mut() = request.headers.clone();
-    Ok(req)
+    let uri = request.url.as_str().parse().map_err(|e| Error::request("the URL is not a valid URI").with_source(e))?;
+    let parts = to_parts(request, uri, 0);
+    Ok(http::Request::from_parts(parts, transport::RequestBody::from(request.body.clone())))
+}
+
+/// The request's head as the `http` crate has it, with room for `room` more headers (so
+/// that a transport adding its own does not grow the map again).
+fn to_parts(request: &Prepared, uri: http::Uri, room: usize) -> http::request::Parts {
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    parts.method = request.method.clone();
+    parts.uri = uri;
+    parts.headers = if room == 0 {
+        request.headers.clone()
+    } else {
+        let mut headers = HeaderMap::with_capacity(request.headers.len() + room);
+        for (name, value) in &request.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        headers
+    };
+    parts
 }
 
 /// How much of a non-success body an error keeps.

@@ -242,3 +242,14 @@ fn tls_settings_that_cannot_be_used_are_named_when_building() {
     let err = Hyper::builder().client_identity_pem(pem.as_bytes()).build().unwrap_err();
     assert!(err.to_string().contains(": the client identity's PEM text holds no usable private key"), "{err}");
 }
+
+/// Given as itself, the transport is called directly by the engine; behind an `Arc` (or any
+/// wrapper) it is called through the `Transport` trait. Both ways deliver the same.
+#[tokio::test]
+async fn through_the_transport_trait_it_delivers_the_same() {
+    let base = plain_server().await;
+    let wrapped: std::sync::Arc<Hyper> = std::sync::Arc::new(Hyper::new().unwrap());
+    let client = EchoClient::builder().base_url(&base).transport(wrapped).build().unwrap();
+    assert_eq!(client.seen().await.unwrap(), "HTTP/1.1 proxy-authorization=None");
+    assert_eq!(client.empty_gzip().await.unwrap(), "");
+}

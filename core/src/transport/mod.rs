@@ -37,6 +37,8 @@ use std::sync::Arc;
 
 pub use body::{RequestBody, ResponseBody};
 #[cfg(feature = "hyper")]
+pub(crate) use hyper_client::Body as HyperBody;
+#[cfg(feature = "hyper")]
 pub use hyper_client::{Hyper, HyperBuilder};
 pub(crate) use reqwest_transport::{default_http_client, DEFAULT_USER_AGENT};
 pub use reqwest_transport::{ReqwestTransport, DEFAULT_CONNECT_TIMEOUT};

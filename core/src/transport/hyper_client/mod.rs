@@ -41,7 +41,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, ACCEPT_ENCODING};
+use http::header::{HeaderValue, ACCEPT_ENCODING, USER_AGENT};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -61,6 +61,17 @@ pub struct Hyper {
     /// `None` when no proxy variable was set, so that a request pays nothing for proxies.
     proxies: Option<Arc<Matcher>>,
     gzip: bool,
+    /// Sent when a request has none: a client given this transport hands it its own.
+    user_agent: Option<HeaderValue>,
+    /// The client's base origin, parsed once (see [`Hyper::uri`]).
+    origin: Option<Arc<Origin>>,
+}
+
+/// A base URL's origin as text (`https://host:port`) and as the parts of a URI.
+struct Origin {
+    text: String,
+    scheme: http::uri::Scheme,
+    authority: http::uri::Authority,
 }
 
 impl fmt::Debug for Hyper {
@@ -80,6 +91,39 @@ impl Hyper {
     /// A builder to change those defaults.
     pub fn builder() -> HyperBuilder {
         HyperBuilder::default()
+    }
+
+    /// This transport as one client uses it: adding `user_agent` to requests that have none,
+    /// and knowing the client's base URL, whose origin it then parses once instead of on
+    /// every request.
+    pub(crate) fn for_client(mut self, user_agent: Option<HeaderValue>, base: &url::Url) -> Self {
+        self.user_agent = user_agent;
+        let origin = base.origin().ascii_serialization();
+        let scheme = base.scheme().parse().ok();
+        let authority = origin.split_once("://").and_then(|(_, a)| a.parse().ok());
+        self.origin =
+            scheme.zip(authority).map(|(scheme, authority)| Arc::new(Origin { text: origin, scheme, authority }));
+        self
+    }
+
+    /// `url` as a URI. A URL at the client's base origin (as nearly all are) parses only its
+    /// path and query; any other is parsed whole.
+    pub(crate) fn uri(&self, url: &url::Url) -> std::result::Result<http::Uri, http::Error> {
+        let text = url.as_str();
+        if let Some(origin) = &self.origin {
+            if let Some(rest) = text.strip_prefix(origin.text.as_str()).filter(|rest| rest.starts_with('/')) {
+                let path_and_query = match url.fragment() {
+                    Some(fragment) => &rest[..rest.len() - fragment.len() - 1],
+                    None => rest,
+                };
+                return Ok(http::Uri::builder()
+                    .scheme(origin.scheme.clone())
+                    .authority(origin.authority.clone())
+                    .path_and_query(path_and_query)
+                    .build()?);
+            }
+        }
+        Ok(text.parse::<http::Uri>()?)
     }
 }
 
@@ -252,31 +296,89 @@ impl HyperBuilder {
             .pool_idle_timeout(self.pool_idle_timeout)
             .pool_max_idle_per_host(self.pool_max_idle_per_host)
             .build(connector);
-        Ok(Hyper { client, proxies, gzip: self.gzip })
+        Ok(Hyper { client, proxies, gzip: self.gzip, user_agent: None, origin: None })
+    }
+}
+
+impl Hyper {
+    /// Sends one request: what the [`Transport`] impl does, and what the engine calls directly
+    /// when a client was given this transport (no boxed future, no boxed body stream).
+    pub(crate) async fn exchange(
+        &self,
+        mut parts: http::request::Parts,
+        body: Option<Bytes>,
+    ) -> Result<http::Response<Body>, TransportError> {
+        let gzip = self.gzip && parts.method != http::Method::HEAD && !parts.headers.contains_key(ACCEPT_ENCODING);
+        if gzip {
+            parts.headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        if let Some(user_agent) = &self.user_agent {
+            if !parts.headers.contains_key(USER_AGENT) {
+                parts.headers.insert(USER_AGENT, user_agent.clone());
+            }
+        }
+        if let Some(proxies) = &self.proxies {
+            connect::proxy_authorization(proxies, &mut parts)?;
+        }
+        let request = http::Request::from_parts(parts, Full::new(body.unwrap_or_default()));
+        let response = self.client.request(request).await.map_err(error)?;
+        let (mut head, incoming) = response.into_parts();
+        let body = if gzip && gunzip::is_gzip(&head) {
+            gunzip::strip_encoding_headers(&mut head.headers);
+            Body::Inflating(gunzip::inflate(incoming))
+        } else {
+            Body::Plain(incoming)
+        };
+        Ok(http::Response::from_parts(head, body))
+    }
+}
+
+/// A response body as this transport delivers it: as hyper reads it, or inflating.
+pub(crate) enum Body {
+    Plain(hyper::body::Incoming),
+    Inflating(ResponseBody),
+}
+
+impl Body {
+    /// The next chunk of data, `None` at the end (trailers are skipped).
+    pub(crate) async fn chunk(&mut self) -> std::result::Result<Option<Bytes>, super::BoxError> {
+        match self {
+            Body::Plain(incoming) => loop {
+                match incoming.frame().await {
+                    None => return Ok(None),
+                    Some(Err(e)) => return Err(e.into()),
+                    Some(Ok(frame)) => {
+                        if let Ok(data) = frame.into_data() {
+                            return Ok(Some(data));
+                        }
+                    }
+                }
+            },
+            Body::Inflating(body) => body.chunk().await,
+        }
+    }
+
+    /// The body's length, when hyper knows it before reading (not when inflating).
+    pub(crate) fn exact_len(&self) -> Option<u64> {
+        match self {
+            Body::Plain(incoming) => hyper::body::Body::size_hint(incoming).exact(),
+            Body::Inflating(_) => None,
+        }
+    }
+
+    fn into_response_body(self) -> ResponseBody {
+        match self {
+            Body::Plain(incoming) => ResponseBody::from_stream(incoming.into_data_stream()),
+            Body::Inflating(body) => body,
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl Transport for Hyper {
     async fn send(&self, request: Request) -> Result<Response, TransportError> {
-        let (mut parts, body) = request.into_parts();
-        let gzip = self.gzip && parts.method != http::Method::HEAD && !parts.headers.contains_key(ACCEPT_ENCODING);
-        if gzip {
-            parts.headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
-        }
-        if let Some(proxies) = &self.proxies {
-            connect::proxy_authorization(proxies, &mut parts)?;
-        }
-        let body = Full::new(body.into_bytes().unwrap_or_default());
-        let response = self.client.request(http::Request::from_parts(parts, body)).await.map_err(error)?;
-        let (mut head, incoming) = response.into_parts();
-        let body = if gzip && gunzip::is_gzip(&head) {
-            gunzip::strip_encoding_headers(&mut head.headers);
-            gunzip::inflate(incoming)
-        } else {
-            ResponseBody::from_stream(incoming.into_data_stream())
-        };
-        Ok(http::Response::from_parts(head, body))
+        let (parts, body) = request.into_parts();
+        Ok(self.exchange(parts, body.into_bytes()).await?.map(Body::into_response_body))
     }
 }
 
