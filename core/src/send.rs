@@ -17,6 +17,9 @@ use crate::transport::{self, ResponseBody, Transport, TransportError, TransportE
 /// What sends a client's requests: its own reqwest client, called directly (no boxed future
 /// per request, no conversion of the request), restrait's hyper transport, called directly
 /// too, or a transport the user gave.
+// One per client, reached through its `Arc`: its size costs nothing per call, and boxing the
+// hyper client would add a pointer to chase on every one.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Wire {
     Reqwest(reqwest::Client),
     #[cfg(feature = "hyper")]

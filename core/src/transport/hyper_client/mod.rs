@@ -116,11 +116,11 @@ impl Hyper {
                     Some(fragment) => &rest[..rest.len() - fragment.len() - 1],
                     None => rest,
                 };
-                return Ok(http::Uri::builder()
+                return http::Uri::builder()
                     .scheme(origin.scheme.clone())
                     .authority(origin.authority.clone())
                     .path_and_query(path_and_query)
-                    .build()?);
+                    .build();
             }
         }
         Ok(text.parse::<http::Uri>()?)
