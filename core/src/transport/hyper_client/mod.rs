@@ -397,3 +397,41 @@ fn error(e: hyper_util::client::legacy::Error) -> TransportError {
 fn config_error(what: impl Into<String>) -> Error {
     Error::request(what.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hyper_for(base: &str) -> Hyper {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let _guard = rt.enter();
+        Hyper::builder().no_proxy().build().unwrap().for_client(None, &url::Url::parse(base).unwrap())
+    }
+
+    #[test]
+    fn a_url_at_the_base_origin_keeps_its_path_and_query_and_loses_its_fragment() {
+        let hyper = hyper_for("http://127.0.0.1:1808/v1");
+        for (url, uri) in [
+            ("http://127.0.0.1:1808/v1/x?y=1#frag", "http://127.0.0.1:1808/v1/x?y=1"),
+            ("http://127.0.0.1:1808/", "http://127.0.0.1:1808/"),
+            ("http://127.0.0.1:1808/a%20b?q=%C3%A9", "http://127.0.0.1:1808/a%20b?q=%C3%A9"),
+            // Another origin, even one that begins like the base's, is parsed whole.
+            ("http://127.0.0.1:18080/x", "http://127.0.0.1:18080/x"),
+            ("https://127.0.0.1:1808/x", "https://127.0.0.1:1808/x"),
+            ("http://example.com/x?y", "http://example.com/x?y"),
+        ] {
+            let parsed = url::Url::parse(url).unwrap();
+            let made = hyper.uri(&parsed).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(made.to_string(), uri, "{url}");
+            assert_eq!(made, uri.parse::<http::Uri>().unwrap(), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_default_port_is_the_same_origin() {
+        let hyper = hyper_for("https://api.example.com:443");
+        let made = hyper.uri(&url::Url::parse("https://api.example.com/users").unwrap()).unwrap();
+        assert_eq!(made.to_string(), "https://api.example.com/users");
+        assert_eq!(made.authority().unwrap().as_str(), "api.example.com");
+    }
+}
