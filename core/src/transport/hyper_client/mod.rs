@@ -1,36 +1,4 @@
-//! A transport straight on hyper (feature `hyper`): hyper-util's pooled client, rustls, and
-//! nothing of reqwest's layers above them.
-//!
-//! reqwest is a full client, and most of what it does per request restrait already does
-//! itself or switches off: it parses the URL again, keeps a redirect layer that follows
-//! nothing, copies the request for retries it will not make, and keeps timeouts and a body
-//! limit beside the engine's own. This transport does only the exchange, so a call costs
-//! markedly less (BENCHMARKS.md has the figures). What it still does, because an HTTP client
-//! is expected to:
-//!
-//! - TLS through rustls with the webpki roots (as reqwest's `rustls-tls`), extra roots, a
-//!   client certificate, or a whole `rustls::ClientConfig` of your own;
-//! - HTTP/2 when the server offers it over ALPN, HTTP/1.1 otherwise;
-//! - gzip: it asks for it (unless the request names its own `Accept-Encoding`) and inflates
-//!   inside the body stream, so the engine's response cap counts inflated bytes;
-//! - `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (and their lower-case forms), read
-//!   as curl reads them: plain requests go to the proxy in absolute form, `https` ones through
-//!   a `CONNECT` tunnel, so TLS still runs end to end; `user:password@` in a proxy URL becomes
-//!   `Proxy-Authorization: Basic`. Only `http://` proxy URLs are supported;
-//! - a connect timeout and a keep-alive pool.
-//!
-//! It follows no redirects and retries nothing: the engine does both. Its only timeout is the
-//! connect timeout: the engine's deadlines bound everything else.
-//!
-//! ```no_run
-//! # #[restrait::api(base = "https://api.example.com")]
-//! # trait Shop { #[get("/ping")] async fn ping(&self) -> restrait::Result<()>; }
-//! # fn main() -> restrait::Result<()> {
-//! let client = ShopClient::builder()
-//!     .transport(restrait::transport::Hyper::new()?)
-//!     .build()?;
-//! # Ok(()) }
-//! ```
+//! The hyper transport (feature `hyper`); see [`Hyper`].
 
 mod connect;
 mod gunzip;
@@ -53,8 +21,40 @@ use crate::error::{Error, Result};
 
 type Connector = hyper_rustls::HttpsConnector<connect::Route>;
 
-/// A [`Transport`] on hyper-util's pooled client (see the [module docs](self)). Cheap to
-/// clone: clones share the connection pool.
+/// A [`Transport`] straight on hyper (feature `hyper`): hyper-util's pooled client, rustls,
+/// and nothing of reqwest's layers above them. Cheap to clone: clones share the connection
+/// pool.
+///
+/// reqwest is a full client, and most of what it does per request restrait already does
+/// itself or switches off: it parses the URL again, keeps a redirect layer that follows
+/// nothing, copies the request for retries it will not make, and keeps timeouts and a body
+/// limit beside the engine's own. This transport does only the exchange, so a call costs
+/// markedly less (BENCHMARKS.md has the figures). What it still does, because an HTTP client
+/// is expected to:
+///
+/// - TLS through rustls with the webpki roots (as reqwest's `rustls-tls`), extra roots, a
+///   client certificate, or a whole `rustls::ClientConfig` of your own;
+/// - HTTP/2 when the server offers it over ALPN, HTTP/1.1 otherwise;
+/// - gzip: it asks for it (unless the request names its own `Accept-Encoding`) and inflates
+///   inside the body stream, so the engine's response cap counts inflated bytes;
+/// - `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (and their lower-case forms), read
+///   as curl reads them: plain requests go to the proxy in absolute form, `https` ones through
+///   a `CONNECT` tunnel, so TLS still runs end to end; `user:password@` in a proxy URL becomes
+///   `Proxy-Authorization: Basic`. Only `http://` proxy URLs are supported;
+/// - a connect timeout and a keep-alive pool.
+///
+/// It follows no redirects and retries nothing: the engine does both. Its only timeout is the
+/// connect timeout: the engine's deadlines bound everything else.
+///
+/// ```no_run
+/// # #[restrait::api(base = "https://api.example.com")]
+/// # trait Shop { #[get("/ping")] async fn ping(&self) -> restrait::Result<()>; }
+/// # fn main() -> restrait::Result<()> {
+/// let client = ShopClient::builder()
+///     .transport(restrait::transport::Hyper::new()?)
+///     .build()?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Hyper {
     client: Client<Connector, Full<Bytes>>,
