@@ -47,7 +47,8 @@ type Connector = hyper_rustls::HttpsConnector<connect::Route>;
 /// connect timeout: the engine's deadlines bound everything else.
 ///
 /// ```no_run
-/// # #[restrait::api(base = "https://api.example.com")]
+/// # use restrait::{api, get};
+/// # #[api(base = "https://api.example.com")]
 /// # trait Shop { #[get("/ping")] async fn ping(&self) -> restrait::Result<()>; }
 /// # fn main() -> restrait::Result<()> {
 /// let client = ShopClient::builder()
