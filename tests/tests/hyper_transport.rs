@@ -219,6 +219,19 @@ async fn a_server_the_roots_do_not_vouch_for_is_refused() {
 }
 
 #[tokio::test]
+async fn a_server_that_requires_a_client_certificate_gets_the_one_given() {
+    let (ca, config, identity) = wire::tls::mtls_pki();
+    let base = wire::tls::serve_tls_with(echo_router(), config).await;
+    let with = Hyper::builder().add_root_certificate_der(ca.clone()).client_identity_pem(identity.as_bytes());
+    let client = EchoClient::builder().base_url(&base).transport(with.build().unwrap()).build().unwrap();
+    assert_eq!(client.seen().await.unwrap(), "HTTP/1.1 proxy-authorization=None");
+    let without = Hyper::builder().add_root_certificate_der(ca).build().unwrap();
+    let client = EchoClient::builder().base_url(&base).transport(without).build().unwrap();
+    let err = client.seen().await.unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Connect), "without a certificate the handshake fails: {err:#}");
+}
+
+#[tokio::test]
 async fn an_empty_body_labelled_gzip_is_an_empty_body() {
     let base = plain_server().await;
     let client = EchoClient::builder().base_url(&base).transport(Hyper::new().unwrap()).build().unwrap();
@@ -234,10 +247,7 @@ fn tls_settings_that_cannot_be_used_are_named_when_building() {
     let err = Hyper::builder().add_root_certificate_der(b"not der".to_vec()).build().unwrap_err();
     assert!(err.to_string().contains(": a root certificate cannot be used: "), "{err}");
     let (ca, _) = wire::tls::test_pki(&[]);
-    let pem = format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &ca)
-    );
+    let pem = wire::tls::pem("CERTIFICATE", &ca);
     Hyper::builder().add_root_certificate_pem(pem.as_bytes()).build().unwrap();
     let err = Hyper::builder().client_identity_pem(pem.as_bytes()).build().unwrap_err();
     assert!(err.to_string().contains(": the client identity's PEM text holds no usable private key"), "{err}");
