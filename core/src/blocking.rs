@@ -20,7 +20,7 @@
 //!   another worker while this one waits. Prefer the async client there;
 //! - not from a current-thread tokio runtime (the default of `#[tokio::test]`, and of
 //!   `spawn_blocking` threads of such a runtime): waiting there would stall the runtime's only
-//!   thread, so the call returns an [`ErrorKind::Blocking`](crate::ErrorKind::Blocking) error at
+//!   thread, so the call returns an [`ErrorKind::Blocking`](crate::ErrorKind) error at
 //!   once, sends nothing, and never panics. Use the async client, or a `std::thread`.
 //!
 //! Dropping a blocking client anywhere, inside a runtime included, never panics: inside one its

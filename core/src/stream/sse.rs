@@ -25,7 +25,7 @@ use crate::send::Streamed;
 
 /// How long to wait before reconnecting when the server has not said (`retry:`): what
 /// browsers commonly use.
-pub const DEFAULT_RETRY: Duration = Duration::from_secs(3);
+pub(crate) const DEFAULT_RETRY: Duration = Duration::from_secs(3);
 
 /// One event of an [`Events<T>`] stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,7 @@ impl<T> Event<T> {
 /// `\n`, `\r` ending a line, however the chunks are cut.
 ///
 /// When the connection drops (the body ends or breaks), the stream waits the server's
-/// `retry:` delay ([`DEFAULT_RETRY`] when it sent none) and reconnects through the engine
+/// `retry:` delay (3 s when it sent none, as browsers commonly wait) and reconnects through the engine
 /// (limits, credentials, retries) with `Last-Event-ID` set to the last ID, so a server that
 /// honours it resumes where it stopped; an event cut off by the drop is discarded, so none is
 /// delivered twice. Reconnecting stops, and so does the stream, when the server answers 204 (the
