@@ -121,7 +121,7 @@ impl Lines {
     }
 }
 
-impl<T: DeserializeOwned + Send> Open for JsonLines<T> {
+impl<T: crate::decode::JsonBody + Send> Open for JsonLines<T> {
     fn open(o: Opened) -> Result<Self> {
         let limit = o.call.client.inner.exchange.sender.max_response_bytes;
         Ok(JsonLines {

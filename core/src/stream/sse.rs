@@ -120,7 +120,7 @@ enum State {
     Done,
 }
 
-impl<T: DeserializeOwned + Send> Open for Events<T> {
+impl<T: crate::decode::JsonBody + Send> Open for Events<T> {
     fn open(o: Opened) -> Result<Self> {
         let limit = o.call.client.inner.exchange.sender.max_response_bytes;
         let state = match check_head(o.status, &o.headers)? {

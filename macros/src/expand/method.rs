@@ -4,7 +4,7 @@ use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
-use crate::ast::{Api, BodyKind, Decoder, Endpoint, HttpMethod, ParamKind, Shared};
+use crate::ast::{Api, BodyKind, Decoder, Endpoint, HttpMethod, ParamKind, Shared, StreamKind};
 use crate::attr::{PageStyle, PaginateArgs, StaticHeader, TimeoutArgs};
 use crate::check;
 use crate::parse::is_option;
@@ -86,8 +86,8 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
                 Ok(d) => d,
                 Err(_) => unreachable!("checked: async methods return Result<T>"),
             };
-            if let Decoder::Stream(_, ty, record) = &decoder {
-                let run = stream_call(krate, ty, record.as_deref());
+            if let Decoder::Stream(kind, ty, record) = &decoder {
+                let run = stream_call(krate, *kind, ty, record.as_deref());
                 return finish(
                     krate,
                     client,
@@ -224,14 +224,18 @@ fn finish(
 
 /// The call of a streaming method: `open` with the opener of the declared type. The record
 /// type's bound is asserted at the user's type, in `JsonBody`'s words, as for buffered calls.
-fn stream_call(krate: &syn::Path, ty: &syn::Type, record: Option<&syn::Type>) -> TokenStream {
+fn stream_call(krate: &syn::Path, kind: StreamKind, ty: &syn::Type, record: Option<&syn::Type>) -> TokenStream {
     match record {
         Some(record) => {
-            let at = record.span();
-            let krate_at = respan(krate.to_token_stream(), at);
-            quote_spanned! {at=>
+            // The opener's type is ours, spanned at the record type, so that its bound (also
+            // `JsonBody`) fails at the same place as the check and is reported once.
+            let (first, last) = span_range(record);
+            let krate_at = respan(krate.to_token_stream(), first);
+            let name = syn::Ident::new(kind.name(), first);
+            let close = quote_spanned!(last=> >);
+            quote_spanned! {first=>
                 #krate_at::__private::json_body::<#record>();
-                #krate::__private::open(__restrait_call, #krate_at::__private::opener::<#ty>())
+                #krate::__private::open(__restrait_call, #krate_at::__private::opener::<#krate_at::#name<#record #close>())
             }
         }
         None => quote!(#krate::__private::open(__restrait_call, #krate::__private::opener::<#ty>())),
