@@ -3,6 +3,7 @@
 
 pub use async_trait::async_trait;
 
+pub use crate::blocking::{IntoBlocking, Runtime as BlockingRuntime};
 pub use crate::call::Call;
 pub use crate::client::FromClient;
 pub use crate::decode::{
@@ -14,6 +15,7 @@ pub use crate::engine::invoke;
 pub use crate::paginate::paginate;
 pub use crate::paginate::spec::PageSpec;
 pub use crate::params::{path_param, PathParam, RawBody};
+pub use crate::stream::{open, opener, Open, Opener};
 
 /// The limiter's core, exposed for the benchmarks in `core/benches`.
 pub use crate::rate_limit::gcra::Gcra;

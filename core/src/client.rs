@@ -106,8 +106,10 @@ impl fmt::Debug for Client {
 
 /// Implemented by generated clients so that [`ClientBuilder::build`] can return them.
 #[doc(hidden)]
-pub trait FromClient {
-    fn from_client(client: Client) -> Self;
+pub trait FromClient: Sized {
+    /// Fails only for a client that needs more than the engine (the blocking client's
+    /// runtime).
+    fn from_client(client: Client) -> Result<Self>;
 }
 
 /// Configures a generated client: `GitHubClient::builder()...build()`.
@@ -437,7 +439,7 @@ impl<C: FromClient> ClientBuilder<C> {
                 headers.insert(USER_AGENT, ua);
             }
         }
-        Ok(C::from_client(Client {
+        C::from_client(Client {
             inner: Arc::new(ClientInner {
                 api: self.api,
                 base,
@@ -462,7 +464,7 @@ impl<C: FromClient> ClientBuilder<C> {
                 budget: self.budget,
                 limiters: Limiters::new(self.api.name, self.rate_limit, self.adaptive, self.store),
             }),
-        }))
+        })
     }
 }
 

@@ -39,7 +39,7 @@ pub struct WithResponse<D>(PhantomData<fn() -> D>);
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be decoded from a JSON response body",
     label = "this type does not implement `serde::Deserialize`",
-    note = "restrait decodes JSON response bodies into this type (the `T` of `Result<T>`, each item of `Paginated<T>`, or the `error` type of #[api]): add `#[derive(serde::Deserialize)]` to it; a method may also return `Result<String>`, `Result<bytes::Bytes>` or `Result<()>` to take the body as text, as bytes, or not at all"
+    note = "restrait decodes JSON response bodies into this type (the `T` of `Result<T>`, each item of `Paginated<T>`, each record of `JsonLines<T>` or event of `Events<T>`, or the `error` type of #[api]): add `#[derive(serde::Deserialize)]` to it; a method may also return `Result<String>`, `Result<bytes::Bytes>` or `Result<()>` to take the body as text, as bytes, or not at all"
 )]
 pub trait JsonBody: DeserializeOwned {}
 

@@ -72,6 +72,9 @@ pub struct Timeouts {
     pub total: Option<Duration>,
     /// Each attempt's deadline.
     pub attempt: Option<Duration>,
+    /// The longest wait for the next chunk of a streamed body (`ByteStream`, `JsonLines`,
+    /// `Events`).
+    pub idle: Option<Duration>,
 }
 
 /// A quota: `count` requests per `period`, with bursts of up to `burst` requests (default 1:

@@ -24,7 +24,7 @@ use crate::redirect;
 use crate::response::RawResponse;
 use crate::retry::backoff;
 use crate::retry::classify::{classify, Action, Reason};
-use crate::send::AttemptDeadline;
+use crate::send::{AttemptDeadline, Body};
 use crate::trace;
 
 /// Runs one call through the engine and decodes its response with `decoder`
@@ -94,11 +94,11 @@ pub(crate) fn prepare(call: Call<'_, Client>) -> Result<Prepared> {
 /// Sends `request` through the engine's attempts (limits, retries, deadlines) inside the call's
 /// tracing span. Returns the final response or error (errors not yet annotated) and the number
 /// of requests sent.
-pub(crate) async fn execute(
+pub(crate) async fn execute<B: Body>(
     client: &ClientInner,
     endpoint: &'static Endpoint,
     request: &Prepared,
-) -> (Result<RawResponse>, u32) {
+) -> (Result<RawResponse<B>>, u32) {
     // Hook: on_call, before anything is sent.
     if let Err(e) = on_call(client, endpoint) {
         return (Err(e), 0);
@@ -153,7 +153,7 @@ impl<'a> Attempts<'a> {
         }
     }
 
-    async fn run(&mut self, request: &Prepared) -> Result<RawResponse> {
+    async fn run<B: Body>(&mut self, request: &Prepared) -> Result<RawResponse<B>> {
         loop {
             // Wait for the rate limiters, within the total deadline (a caller that need not
             // wait does not enter an async step).
@@ -181,14 +181,18 @@ impl<'a> Attempts<'a> {
             if !self.client.interceptors.is_empty() {
                 self.after_attempt(&outcome)?;
             }
-            if let Ok(response) = &outcome {
-                if let Some(pause) = self.client.limiters.observe(response.status, &response.headers) {
-                    self.client.limiters.pause(pause).await;
-                }
+            // Only the head is looked at across an await: a streamed body is not `Sync`.
+            let pause = match &outcome {
+                Ok(response) => self.client.limiters.observe(response.status, &response.headers),
+                Err(_) => None,
+            };
+            if let Some(pause) = pause {
+                self.client.limiters.pause(pause).await;
             }
             // A 401 to credentials the authenticator could renew: send once more, never twice.
             if let Some(sent) = last.credentialed.as_deref().filter(|_| self.replays == 0) {
-                if self.should_replay(&outcome, sent).await {
+                let head = outcome.as_ref().ok().map(|r| (r.status, &r.headers));
+                if self.should_replay(head, sent).await {
                     self.replays += 1;
                     continue;
                 }
@@ -218,7 +222,7 @@ impl<'a> Attempts<'a> {
     /// server may quote back in its error page or headers.
     #[cold]
     #[inline(never)]
-    fn failed(&self, outcome: Result<RawResponse>, last: &auth::Outgoing<'_>) -> Error {
+    fn failed<B: Body>(&self, outcome: Result<RawResponse<B>>, last: &auth::Outgoing<'_>) -> Error {
         let error = match outcome {
             Ok(response) => status_error(self.client, response),
             Err(e) => e,
@@ -261,9 +265,10 @@ impl<'a> Attempts<'a> {
     }
 
     /// The interceptors' `after_attempt`, in reverse order.
-    fn after_attempt(&self, outcome: &Result<RawResponse>) -> Result<()> {
+    fn after_attempt<B: Body>(&self, outcome: &Result<RawResponse<B>>) -> Result<()> {
         let context = AttemptContext::new(CallContext::new(self.endpoint), self.sent);
-        let head = outcome.as_ref().map(|r| ResponseHead { status: r.status, headers: &r.headers, body: &r.body });
+        let head =
+            outcome.as_ref().map(|r| ResponseHead { status: r.status, headers: &r.headers, body: r.body.bytes() });
         for hook in self.client.interceptors.iter().rev() {
             hook.after_attempt(head.as_ref().map_err(|e| *e), &context)
                 .map_err(|e| interceptor::stopped("after_attempt", e))?;
@@ -284,14 +289,18 @@ impl<'a> Attempts<'a> {
 
     /// Whether a 401 answered to the credentialed request `sent` should be sent again: the
     /// authenticator says it renewed the credentials.
-    async fn should_replay(&self, outcome: &Result<RawResponse>, sent: &auth::AuthRequest) -> bool {
-        let (Ok(response), Some(auth)) = (outcome, &self.client.credentials().auth) else {
+    async fn should_replay(
+        &self,
+        head: Option<(http::StatusCode, &http::HeaderMap)>,
+        sent: &auth::AuthRequest,
+    ) -> bool {
+        let (Some((status, headers)), Some(auth)) = (head, &self.client.credentials().auth) else {
             return false;
         };
-        if response.status != http::StatusCode::UNAUTHORIZED {
+        if status != http::StatusCode::UNAUTHORIZED {
             return false;
         }
-        let renewed = auth.on_unauthorized(sent, &response.headers);
+        let renewed = auth.on_unauthorized(sent, headers);
         let renewed = matches!(tokio::time::timeout_at(self.deadlines.total_at, renewed).await, Ok(true));
         if renewed {
             tracing::debug!(attempt = self.sent, "restrait: 401 Unauthorized, credentials renewed; sending once more");
@@ -343,8 +352,9 @@ fn attach_idempotency_key(endpoint: &Endpoint, request: &mut Prepared) {
 /// when one is declared) and `Retry-After`.
 #[cold]
 #[inline(never)]
-fn status_error(client: &ClientInner, response: RawResponse) -> Error {
+fn status_error<B: Body>(client: &ClientInner, response: RawResponse<B>) -> Error {
     let RawResponse { status, headers, body } = response;
+    let body = body.into_bytes();
     let api_error = client.api.error_decoder.and_then(|decode| decode(&body));
     let retry_after = match status.as_u16() {
         429 | 503 => crate::response::retry_after(&headers),

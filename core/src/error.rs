@@ -66,6 +66,12 @@ pub enum ErrorKind {
     /// An [`Interceptor`](crate::interceptor::Interceptor)'s hook stopped the call; its error
     /// is the source.
     Interceptor,
+    /// A Server-Sent Events stream ([`Events`](crate::Events)) delivered an `event: error`;
+    /// the message is its data. The stream goes on.
+    ServerEvent,
+    /// A blocking client's method was called where it must not block: on the thread of a
+    /// current-thread tokio runtime (see [`blocking`](crate::blocking)). Nothing was sent.
+    Blocking,
 }
 
 impl ErrorKind {
@@ -96,6 +102,9 @@ pub enum TimeoutKind {
     /// ([`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout)): no
     /// connection could be made in time, so nothing was sent.
     Connect,
+    /// The idle timeout of a streamed body (`#[timeout(idle = "30s")]`): no chunk arrived for
+    /// that long.
+    Idle,
 }
 
 /// Where a `Decode` error happened in the body.
@@ -465,6 +474,7 @@ impl fmt::Display for Error {
                     TimeoutKind::Attempt => "the per-attempt timeout",
                     TimeoutKind::Total => "the total deadline",
                     TimeoutKind::Connect => "the connect timeout",
+                    TimeoutKind::Idle => "the idle timeout",
                 };
                 if after.is_zero() {
                     // A brought reqwest client's own timeout, whose length restrait does not know.

@@ -123,6 +123,7 @@
 extern crate self as restrait;
 
 pub mod auth;
+pub mod blocking;
 mod call;
 mod client;
 mod deadline;
@@ -140,6 +141,7 @@ mod redirect;
 mod response;
 mod retry;
 mod send;
+mod stream;
 mod trace;
 pub mod transport;
 
@@ -162,6 +164,7 @@ pub use redirect::{Redirects, DEFAULT_MAX_REDIRECTS};
 pub use response::Response;
 pub use restrait_macros::{api, delete, get, head, options, patch, post, put};
 pub use retry::{Jitter, RetryBudget, RetryPolicy};
+pub use stream::{ByteReader, ByteStream, Event, Events, JsonLines};
 pub use transport::Transport;
 pub use transport::DEFAULT_CONNECT_TIMEOUT;
 

@@ -173,11 +173,11 @@ enum Next {
 ///
 /// Not an `async fn`: one of those keeps a second copy of each argument in its future.
 #[allow(clippy::manual_async_fn)]
-pub(crate) fn exchange<'c, 'r>(
+pub(crate) fn exchange<'c, 'r, B: send::Body + 'c>(
     client: &'c Exchange,
     mut current: Outgoing<'r>,
     deadline: AttemptDeadline,
-) -> impl Future<Output = (Result<RawResponse>, Outgoing<'r>)> + Send + use<'c, 'r> {
+) -> impl Future<Output = (Result<RawResponse<B>>, Outgoing<'r>)> + Send + use<'c, 'r, B> {
     async move {
         let mut hops = 0;
         loop {
@@ -186,7 +186,7 @@ pub(crate) fn exchange<'c, 'r>(
             // The transport's future is most of a call's, so it gets its own box; and the response
             // is dropped before the next hop is authenticated, not kept across that await.
             let next = {
-                let response = match Box::pin(send::attempt(&client.sender, current.wire(), deadline)).await {
+                let response = match Box::pin(send::attempt::<B>(&client.sender, current.wire(), deadline)).await {
                     Ok(Ok(response)) => response,
                     Ok(Err(e)) => return (Err(e), current),
                     Err(_) => return (Err(send::timed_out(deadline)), current),
@@ -196,7 +196,7 @@ pub(crate) fn exchange<'c, 'r>(
                     Next::Refuse(why) => {
                         let RawResponse { status, headers, body } = response;
                         let error = Error::new(ErrorKind::Redirect)
-                            .with_response(status, headers, body, None, None)
+                            .with_response(status, headers, body.into_bytes(), None, None)
                             .with_message(why);
                         return (Err(error), current);
                     }
@@ -232,7 +232,7 @@ fn is_redirect(status: StatusCode) -> bool {
 
 /// Whether and where to follow `response` to `current` (the request as it was before
 /// credentials were added), after `hops` redirects already followed.
-fn decide(client: &Exchange, current: &Prepared, response: &RawResponse, hops: usize) -> Next {
+fn decide<B>(client: &Exchange, current: &Prepared, response: &RawResponse<B>, hops: usize) -> Next {
     let status = response.status;
     let policy = &client.redirects;
     let credentials = &client.credentials;

@@ -6,11 +6,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
-/// A response read in full.
-pub(crate) struct RawResponse {
+/// A response as the engine's steps pass it along: read in full (`B` = [`Bytes`], every
+/// buffered call), or with a success's body still streaming (`send::Streamed`, the streaming
+/// return types), whose error bodies are read all the same.
+pub(crate) struct RawResponse<B = Bytes> {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
+    pub(crate) body: B,
 }
 
 /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); `None` when malformed.

@@ -1,8 +1,10 @@
 //! The transport step: one attempt on the wire, with its deadline, reading the body under the
-//! size limit.
+//! size limit, or (for the streaming return types) handing a success's body on unread.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode};
@@ -48,7 +50,7 @@ pub(crate) struct Sender {
 }
 
 /// A response whose head has arrived, from either kind of [`Wire`].
-enum Incoming {
+pub(crate) enum Incoming {
     Reqwest(reqwest::Response),
     #[cfg(feature = "hyper")]
     Hyper(http::Response<transport::HyperBody>),
@@ -103,17 +105,143 @@ pub(crate) struct AttemptDeadline {
     pub(crate) length: std::time::Duration,
 }
 
+/// What an attempt makes of a successful response's body: [`Bytes`] reads it in full under the
+/// size limit (every buffered call); [`Streamed`] hands it on unread, for the streaming return
+/// types. A body that is not a success is read the same way for both (its first 64 KiB), since
+/// it only serves as evidence for the error.
+///
+/// A type parameter rather than a flag, so that the buffered path compiles to what it was and
+/// its futures hold no room for a stream.
+pub(crate) trait Body: Sized + Send {
+    /// The body of a success.
+    fn success(client: &Sender, response: Incoming) -> impl Future<Output = Result<Self, Error>> + Send + '_;
+    /// The body of any other response, already read (up to its limit).
+    fn read(prefix: Bytes) -> Self;
+    /// The bytes read so far, for the steps that look at a body (hooks, error bodies); empty
+    /// for a body still streaming.
+    fn bytes(&self) -> &Bytes;
+    /// The bytes read, for an error that carries them.
+    fn into_bytes(self) -> Bytes;
+}
+
+impl Body for Bytes {
+    // Not an `async fn`: the trait promises a `Send` future, which an `async fn` in a trait
+    // impl cannot state.
+    #[allow(clippy::manual_async_fn)]
+    fn success(client: &Sender, mut response: Incoming) -> impl Future<Output = Result<Self, Error>> + Send + '_ {
+        async move { read_body(client, &mut response, client.max_response_bytes).await }
+    }
+
+    fn read(prefix: Bytes) -> Self {
+        prefix
+    }
+
+    fn bytes(&self) -> &Bytes {
+        self
+    }
+
+    fn into_bytes(self) -> Bytes {
+        self
+    }
+}
+
+/// The body of a streamed call: a success's, still arriving; any other response's, read.
+pub(crate) enum Streamed {
+    Live(LiveBody),
+    Read(Bytes),
+}
+
+/// What [`Body::bytes`] lends for a body not read yet.
+static NOT_READ: Bytes = Bytes::new();
+
+impl Body for Streamed {
+    fn success(_: &Sender, response: Incoming) -> impl Future<Output = Result<Self, Error>> + Send + '_ {
+        std::future::ready(Ok(Streamed::Live(LiveBody::new(response))))
+    }
+
+    fn read(prefix: Bytes) -> Self {
+        Streamed::Read(prefix)
+    }
+
+    fn bytes(&self) -> &Bytes {
+        match self {
+            Streamed::Live(_) => &NOT_READ,
+            Streamed::Read(bytes) => bytes,
+        }
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Streamed::Live(_) => Bytes::new(),
+            Streamed::Read(bytes) => bytes,
+        }
+    }
+}
+
+/// A response body still arriving, from either kind of [`Wire`], read chunk by chunk with no
+/// limit on its length (the streaming types bound what they hold, not what passes through).
+pub(crate) struct LiveBody(Live);
+
+enum Live {
+    /// reqwest's body with its decompression, polled directly (no boxed future per chunk).
+    Reqwest(reqwest::Body),
+    Custom(ResponseBody),
+}
+
+impl LiveBody {
+    fn new(response: Incoming) -> Self {
+        match response {
+            Incoming::Reqwest(r) => LiveBody(Live::Reqwest(http::Response::<reqwest::Body>::from(r).into_body())),
+            #[cfg(feature = "hyper")]
+            Incoming::Hyper(r) => LiveBody(Live::Custom(r.into_body().into_response_body())),
+            Incoming::Custom(r) => LiveBody(Live::Custom(r.into_body())),
+        }
+    }
+
+    /// The next chunk, `None` at the end of the body. A failure is a `Connect` error: the
+    /// connection broke (or the transport failed) in the middle of the body.
+    pub(crate) fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>> {
+        match &mut self.0 {
+            Live::Reqwest(body) => loop {
+                let frame = match std::task::ready!(http_body::Body::poll_frame(Pin::new(&mut *body), cx)) {
+                    None => return Poll::Ready(None),
+                    Some(Err(e)) => return Poll::Ready(Some(Err(broken(&e.without_url())))),
+                    Some(Ok(frame)) => frame,
+                };
+                // Trailers carry no data: read on.
+                if let Ok(data) = frame.into_data() {
+                    if !data.is_empty() {
+                        return Poll::Ready(Some(Ok(data)));
+                    }
+                }
+            },
+            Live::Custom(body) => body.poll_chunk(cx).map(|chunk| chunk.map(|r| r.map_err(|e| broken(&*e)))),
+        }
+    }
+}
+
+/// The error of a body that broke off after its head had arrived.
+#[cold]
+#[inline(never)]
+fn broken(e: &(dyn std::error::Error + 'static)) -> Error {
+    // The source as text, as for a transport's errors (`custom_error`).
+    Error::new(ErrorKind::Connect)
+        .with_message(format!("the response body broke off: {}", root_cause(e)))
+        .with_source(Opaque(crate::error::chain(e)))
+}
+
 /// Sends one attempt and reads the whole response, within `deadline`: `Err(Elapsed)` when it
-/// is not met (see [`timed_out`]).
+/// is not met (see [`timed_out`]). With `B` = [`Streamed`], a success's body is not read: the
+/// deadline then covers its head only.
 ///
 /// Every call's future holds this one, and futures are moved whole: it keeps nothing across an
 /// await that it can drop before (the reqwest request is built and consumed inside), and it is
 /// not an `async fn`, which would keep its arguments twice.
-pub(crate) fn attempt<'a>(
+pub(crate) fn attempt<'a, B: Body + 'a>(
     client: &'a Sender,
     request: &'a Prepared,
     deadline: AttemptDeadline,
-) -> Deadline<impl Future<Output = Result<RawResponse, Error>> + Send + 'a> {
+) -> Deadline<impl Future<Output = Result<RawResponse<B>, Error>> + Send + 'a> {
     let exchange = async move {
         let mut response = match &client.wire {
             Wire::Reqwest(http) => {
@@ -133,10 +261,10 @@ pub(crate) fn attempt<'a>(
         let status = response.status();
         let headers = response.take_headers();
         let body = if status.is_success() {
-            read_body(client, &mut response, client.max_response_bytes).await?
+            B::success(client, response).await?
         } else {
             // An error body is only evidence for the error: keep its start, never fail on it.
-            read_prefix(client, &mut response, ERROR_BODY_LIMIT.min(client.max_response_bytes)).await?
+            B::read(read_prefix(client, &mut response, ERROR_BODY_LIMIT.min(client.max_response_bytes)).await?)
         };
         Ok(RawResponse { status, headers, body })
     };

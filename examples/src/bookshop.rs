@@ -103,7 +103,7 @@ pub struct CatalogItem {
 ///
 /// Every method sends `Accept: application/json` and must finish within 10 s, retries
 /// included; `slow` overrides that with its own deadline.
-#[api(base = "http://127.0.0.1:8080", base_env = "BOOKSHOP_URL", error = ApiError)]
+#[api(base = "http://127.0.0.1:8080", base_env = "BOOKSHOP_URL", error = ApiError, blocking)]
 #[header("Accept: application/json")]
 #[timeout("10s")]
 pub trait Bookshop {

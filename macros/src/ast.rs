@@ -15,6 +15,8 @@ pub struct Api {
     pub base: LitStr,
     pub base_env: Option<LitStr>,
     pub error: Option<Type>,
+    /// `#[api(blocking)]`: also generate `{Trait}BlockingClient`.
+    pub blocking: bool,
     pub shared: Shared,
     pub endpoints: Vec<Endpoint>,
     /// The paths of the method attributes as written (`get`, `restrait::post`), referenced
@@ -153,6 +155,26 @@ pub enum Decoder {
     Bytes,
     Json(Box<Type>),
     Response(Box<Decoder>),
+    /// `ByteStream`, `JsonLines<T>`, `Events<T>`: the body handed over as it arrives. Holds
+    /// the whole declared type, and the record type `T` when there is one.
+    Stream(StreamKind, Box<Type>, Option<Box<Type>>),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StreamKind {
+    Bytes,
+    JsonLines,
+    Events,
+}
+
+impl StreamKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StreamKind::Bytes => "ByteStream",
+            StreamKind::JsonLines => "JsonLines",
+            StreamKind::Events => "Events",
+        }
+    }
 }
 
 impl Decoder {
@@ -161,6 +183,15 @@ impl Decoder {
         match self {
             Decoder::Json(ty) => Some(ty),
             Decoder::Response(inner) => inner.json_type(),
+            _ => None,
+        }
+    }
+
+    /// The streaming type, if the method returns one (directly or wrapped).
+    pub fn stream(&self) -> Option<StreamKind> {
+        match self {
+            Decoder::Stream(kind, ..) => Some(*kind),
+            Decoder::Response(inner) => inner.stream(),
             _ => None,
         }
     }

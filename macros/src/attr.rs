@@ -23,6 +23,9 @@ pub struct ApiArgs {
     pub error: Option<TypeArg>,
     #[darling(default, rename = "crate")]
     pub krate: Option<syn::Path>,
+    /// Also generate `{Trait}BlockingClient`.
+    #[darling(default)]
+    pub blocking: Flag,
 }
 
 /// A type written bare (`error = ApiError`) or quoted (`error = "Wrapper<ApiError>"`).
@@ -189,14 +192,16 @@ pub struct RateLimitArgs {
 const RATE_LIMIT_KEYS: &[&str] = &["per_second = 10", "per_minute = 600", "per_hour = 5000", "burst = 20"];
 const RATES: [&str; 3] = ["per_second", "per_minute", "per_hour"];
 
-/// The keyed form of `#[timeout(total = "30s", attempt = "5s")]`.
+/// The keyed form of `#[timeout(total = "30s", attempt = "5s", idle = "30s")]`.
 #[derive(FromMeta, Default, Clone)]
 pub struct TimeoutArgs {
     pub total: Option<DurationArg>,
     pub attempt: Option<DurationArg>,
+    /// The longest wait for the next chunk of a streamed body; streaming methods only.
+    pub idle: Option<DurationArg>,
 }
 
-const TIMEOUT_KEYS: &[&str] = &["total = \"30s\"", "attempt = \"5s\""];
+const TIMEOUT_KEYS: &[&str] = &["total = \"30s\"", "attempt = \"5s\"", "idle = \"30s\""];
 
 /// A static header `"Name: value"`, checked here so that the engine never sees a bad one.
 #[derive(Clone, Debug)]
@@ -444,7 +449,7 @@ pub fn read_timeout(cx: &mut Ctxt, attr: &Attribute) -> Option<TimeoutArgs> {
         }
         [NestedMeta::Lit(lit)] => {
             let total = cx.darling(DurationArg::from_value(lit))?;
-            TimeoutArgs { total: Some(total), attempt: None }
+            TimeoutArgs { total: Some(total), attempt: None, idle: None }
         }
         _ => {
             if let Some(lit) = items.iter().find_map(|i| match i {
@@ -468,10 +473,11 @@ pub fn read_timeout(cx: &mut Ctxt, attr: &Attribute) -> Option<TimeoutArgs> {
         }
     };
     let mut ok = true;
-    for (key, d) in [("total", &args.total), ("attempt", &args.attempt)] {
+    for (key, d) in [("total", &args.total), ("attempt", &args.attempt), ("idle", &args.idle)] {
         if let Some(d) = d.as_ref().filter(|d| d.millis == 0) {
             let what = match key {
                 "total" => "every call",
+                "idle" => "every stream",
                 _ => "every attempt",
             };
             cx.error_span(

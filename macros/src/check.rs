@@ -4,7 +4,7 @@
 use syn::spanned::Spanned;
 use syn::{FnArg, ReturnType, Type};
 
-use crate::ast::{Api, Decoder, Endpoint, HttpMethod, ParamKind};
+use crate::ast::{Api, Decoder, Endpoint, HttpMethod, ParamKind, StreamKind};
 use crate::attr;
 use crate::ctxt::Ctxt;
 
@@ -21,6 +21,9 @@ pub fn api(cx: &mut Ctxt, api: &Api) {
         no_body_without_meaning(cx, endpoint);
         idempotent_is_meaningful(cx, endpoint);
         head_returns_no_body(cx, endpoint);
+        streams_are_not_paginated(cx, endpoint);
+        idle_only_on_streams(cx, endpoint);
+        streams_are_not_wrapped(cx, endpoint);
     }
 }
 
@@ -106,6 +109,23 @@ fn no_generic_methods(cx: &mut Ctxt, e: &Endpoint) {
 //     #[paginate(link)] async fn all(&self) -> ..   // a stream is returned at once
 fn async_or_paginated(cx: &mut Ctxt, e: &Endpoint) {
     let is_async = e.sig.asyncness.is_some();
+    let stream = returned_stream(&e.sig.output);
+    if stream.is_some() && e.paginate.is_some() {
+        // `streams_are_not_paginated` says what is wrong.
+        return;
+    }
+    if let (false, Some(kind)) = (is_async, stream) {
+        cx.error_at(
+            e.sig.fn_token,
+            format!(
+                "`fn {}` returns a `{}`, which a request opens: write `async fn {}`; the call returns once the response head has arrived, and the body streams after it",
+                e.ident,
+                kind.name(),
+                e.ident
+            ),
+        );
+        return;
+    }
     match (is_async, e.paginate.as_ref().map(|(_, span)| *span)) {
         (true, Some(span)) => cx.error_span(
             span,
@@ -391,6 +411,58 @@ fn head_returns_no_body(cx: &mut Ctxt, e: &Endpoint) {
     }
 }
 
+// A method returns either pages or one streamed response, not both.
+//     #[paginate(link)] fn all(&self) -> Result<JsonLines<Item>>
+fn streams_are_not_paginated(cx: &mut Ctxt, e: &Endpoint) {
+    let (Some(kind), Some((_, span))) = (returned_stream(&e.sig.output), &e.paginate) else { return };
+    cx.error_span(
+        *span,
+        format!(
+            "`fn {}` returns a `{}`, one response read as it arrives, so it cannot be `#[paginate]`d; remove `#[paginate]`, or return `Paginated<T>` for a collection served page by page",
+            e.ident,
+            kind.name()
+        ),
+    );
+}
+
+// `idle` bounds the wait between chunks of a streamed body; a buffered method has none.
+//     #[timeout(idle = "30s")] async fn user(&self) -> Result<User>
+fn idle_only_on_streams(cx: &mut Ctxt, e: &Endpoint) {
+    let Some(idle) = e.shared.timeout.as_ref().and_then(|t| t.idle.as_ref()) else { return };
+    // A stream takes it; a method whose return type is wrong is reported for that already.
+    if returned_stream(&e.sig.output).is_some() || (e.paginate.is_none() && decoder(&e.sig.output).is_err()) {
+        return;
+    }
+    cx.error_span(
+        idle.span,
+        format!(
+            "`idle` bounds the wait for each chunk of a streamed body, but `fn {}` reads its response in full; remove `idle` (use `attempt` or `total`), or return `Result<ByteStream>`, `Result<JsonLines<T>>` or `Result<Events<T>>`",
+            e.ident
+        ),
+    );
+}
+
+// A streaming type carries its status and headers itself.
+//     async fn download(&self) -> Result<Response<ByteStream>>
+fn streams_are_not_wrapped(cx: &mut Ctxt, e: &Endpoint) {
+    let (Ok(Decoder::Response(inner)), ReturnType::Type(_, ty)) = (decoder(&e.sig.output), &e.sig.output) else {
+        return;
+    };
+    if let Some(kind) = inner.stream() {
+        cx.error_at(
+            ty,
+            format!(
+                "a `{}` carries the status and headers itself (`.status()`, `.headers()`): return `Result<{}>`",
+                kind.name(),
+                match &*inner {
+                    Decoder::Stream(_, t, _) => as_written(&**t),
+                    _ => kind.name().to_string(),
+                }
+            ),
+        );
+    }
+}
+
 /// How the declared `Result<T>` is produced from the response.
 pub fn decoder(output: &ReturnType) -> Result<Decoder, (proc_macro2::Span, String)> {
     let ty = match output {
@@ -417,6 +489,13 @@ fn classify(ty: &Type) -> Decoder {
     if let Some(inner) = generic_arg(ty, "Response") {
         return Decoder::Response(Box::new(classify(inner)));
     }
+    if let Some(kind) = stream_kind(ty) {
+        let record = match kind {
+            StreamKind::Bytes => None,
+            _ => generic_arg(ty, kind.name()).map(|t| Box::new(t.clone())),
+        };
+        return Decoder::Stream(kind, Box::new(ty.clone()), record);
+    }
     if let Type::Path(p) = ty {
         if let Some(last) = p.path.segments.last() {
             if last.arguments.is_none() && last.ident == "String" {
@@ -428,6 +507,25 @@ fn classify(ty: &Type) -> Decoder {
         }
     }
     Decoder::Json(Box::new(ty.clone()))
+}
+
+/// Which streaming type `ty` names, by its last segment: `ByteStream`, `JsonLines<T>`,
+/// `Events<T>` (as restrait exports them; a type of the user's own with one of these names is
+/// taken for ours, as `Bytes` and `String` are).
+pub fn stream_kind(ty: &Type) -> Option<StreamKind> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    match (last.ident.to_string().as_str(), last.arguments.is_none()) {
+        ("ByteStream", true) => Some(StreamKind::Bytes),
+        ("JsonLines", false) => Some(StreamKind::JsonLines),
+        ("Events", false) => Some(StreamKind::Events),
+        _ => None,
+    }
+}
+
+/// The streaming type a method returns (`Result<ByteStream>` and the like), if any.
+pub fn returned_stream(output: &ReturnType) -> Option<StreamKind> {
+    decoder(output).ok().and_then(|d| d.stream())
 }
 
 /// The `T` of a declared `Result<T>`.

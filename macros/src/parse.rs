@@ -26,6 +26,7 @@ const API_KEYS: &[&str] = &[
     "client = ApiClient",
     "error = ApiError",
     "crate = \"restrait\"",
+    "blocking",
 ];
 
 /// Reads `#[api(args)] trait ...`. The model is returned even when the arguments of `#[api]`
@@ -72,6 +73,7 @@ pub fn api(cx: &mut Ctxt, args: TokenStream, item: &mut syn::ItemTrait) -> Optio
         base: args.base,
         base_env: args.base_env,
         error: args.error.map(|t| t.0),
+        blocking: args.blocking.is_present(),
         item: item.clone(),
         shared,
         endpoints,
@@ -168,6 +170,7 @@ fn recover_api_args(items: &[NestedMeta]) -> ApiArgs {
         client: key("client").and_then(|m| syn::Ident::from_meta(&m).ok()),
         error: None,
         krate: key("crate").and_then(|m| syn::Path::from_meta(&m).ok()),
+        blocking: darling::util::Flag::default(),
     }
 }
 
@@ -234,6 +237,14 @@ fn read_shared(cx: &mut Ctxt, attrs: &mut Vec<Attribute>, place: Place) -> Share
             }
         }
         match name.as_str() {
+            "blocking" => {
+                let on = if place == Place::Trait { "the trait" } else { "a method" };
+                cx.error_at(
+                    a,
+                    format!("`#[blocking]` does not go on {on}: a blocking client is generated for the whole API, with every method, by `#[api(..., blocking)]`"),
+                );
+                return false;
+            }
             "query" => {
                 cx.error_at(a, "`#[query]` goes on an argument, such as `async fn search(&self, #[query] q: &str)`; a fixed query parameter goes in the path: `#[get(\"/search?sort=asc\")]`");
                 return false;

@@ -342,7 +342,7 @@ pub(crate) fn timed_out(credentials: &Credentials, kind: TimeoutKind, length: st
         credentials.auth.as_ref().and_then(|a| a.credential_source()).unwrap_or_else(|| "the authenticator".into());
     let which = match kind {
         TimeoutKind::Attempt => "per-attempt timeout",
-        TimeoutKind::Total | TimeoutKind::Connect => "total deadline",
+        TimeoutKind::Total | TimeoutKind::Connect | TimeoutKind::Idle => "total deadline",
     };
     Error::new(ErrorKind::Auth).with_timeout(kind, length).with_message(format!(
         "the call's {which} of {} ran out while waiting for {source}, so nothing was sent to the API",

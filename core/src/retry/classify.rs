@@ -42,7 +42,7 @@ pub(crate) fn is_transient_status(status: u16) -> bool {
 /// Classifies an attempt. `retryable` says whether the method may be sent twice (idempotent by
 /// method or by declaration). A request that provably never left the client (the connection
 /// was never made) is safe to send again even when it is not idempotent.
-pub(crate) fn classify(outcome: &Result<RawResponse, Error>, retryable: bool) -> Action {
+pub(crate) fn classify<B>(outcome: &Result<RawResponse<B>, Error>, retryable: bool) -> Action {
     match outcome {
         Ok(response) if response.status.is_success() => Action::Succeed,
         Ok(response) => {

@@ -92,6 +92,17 @@ impl ResponseBody {
         }
     }
 
+    /// The next chunk, polled (for the engine's streaming return types).
+    pub(crate) fn poll_chunk(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Bytes, BoxError>>> {
+        match &mut self.0 {
+            Inner::Full(bytes) => std::task::Poll::Ready(bytes.take().map(Ok)),
+            Inner::Stream(stream) => stream.as_mut().poll_next(cx),
+        }
+    }
+
     /// The whole body, however long (for a transport that wraps another and must keep what
     /// it reads, like a recorder; the engine itself reads under its limit).
     pub async fn collect(mut self) -> Result<Bytes, BoxError> {

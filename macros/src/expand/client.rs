@@ -81,8 +81,8 @@ fn common(api: &Api, operations: TokenStream) -> TokenStream {
         }
 
         impl #krate::__private::FromClient for #client {
-            fn from_client(client: #krate::Client) -> Self {
-                Self { __restrait_client: client }
+            fn from_client(client: #krate::Client) -> #krate::Result<Self> {
+                ::core::result::Result::Ok(Self { __restrait_client: client })
             }
         }
 

@@ -4,7 +4,7 @@ use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
-use crate::ast::{Api, BodyKind, Decoder, Endpoint, HttpMethod, ParamKind, Shared};
+use crate::ast::{Api, BodyKind, Decoder, Endpoint, HttpMethod, ParamKind, Shared, StreamKind};
 use crate::attr::{PageStyle, PaginateArgs, StaticHeader, TimeoutArgs};
 use crate::check;
 use crate::parse::is_option;
@@ -86,6 +86,30 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
                 Ok(d) => d,
                 Err(_) => unreachable!("checked: async methods return Result<T>"),
             };
+            if let Decoder::Stream(kind, ty, record) = &decoder {
+                let run = stream_call(krate, *kind, ty, record.as_deref());
+                return finish(
+                    krate,
+                    client,
+                    index,
+                    sig,
+                    EndpointTokens {
+                        path_parts: quote!(#(#path_parts),*),
+                        query,
+                        headers: quote!(#(#headers),*),
+                        timeout,
+                        retry,
+                        rate_limit,
+                        retryable,
+                        idempotency_key,
+                        path_values: quote!(#(#path_values),*),
+                        params: quote!(#(#params)*),
+                    },
+                    quote!(),
+                    run,
+                    true,
+                );
+            }
             // The decoder is built at the user's type, so that a type that cannot be decoded is
             // reported there, once, in the words of `JsonBody` (see `__private::Decoder`): the
             // `json_body` check and the decoder's own bound fail at the same span with the same
@@ -103,16 +127,78 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
         }
     };
 
+    finish(
+        krate,
+        client,
+        index,
+        sig,
+        EndpointTokens {
+            path_parts: quote!(#(#path_parts),*),
+            query,
+            headers: quote!(#(#headers),*),
+            timeout,
+            retry,
+            rate_limit,
+            retryable,
+            idempotency_key,
+            path_values: quote!(#(#path_values),*),
+            params: quote!(#(#params)*),
+        },
+        spec,
+        run,
+        awaited,
+    )
+}
+
+/// The pieces of a method's endpoint descriptor and call, as tokens.
+struct EndpointTokens {
+    path_parts: TokenStream,
+    query: String,
+    headers: TokenStream,
+    timeout: TokenStream,
+    retry: TokenStream,
+    rate_limit: TokenStream,
+    retryable: bool,
+    idempotency_key: TokenStream,
+    path_values: TokenStream,
+    params: TokenStream,
+}
+
+/// The method: its endpoint descriptor, the call built from its arguments, and `run`, the
+/// engine function that makes it (awaited for an `async fn`).
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    krate: &syn::Path,
+    client: &syn::Ident,
+    index: usize,
+    sig: &syn::Signature,
+    t: EndpointTokens,
+    spec: TokenStream,
+    run: TokenStream,
+    awaited: bool,
+) -> TokenStream {
+    let EndpointTokens {
+        path_parts,
+        query,
+        headers,
+        timeout,
+        retry,
+        rate_limit,
+        retryable,
+        idempotency_key,
+        path_values,
+        params,
+    } = t;
     let build = quote! {
         #[allow(unused_mut)]
         let mut __restrait_call = #krate::__private::Call::new(&self.__restrait_client, &__RESTRAIT_ENDPOINT);
-        __restrait_call.path(&[ #(#path_values),* ]);
-        #(#params)*
+        __restrait_call.path(&[ #path_values ]);
+        #params
         #run
     };
     // The call is built in a block of its own: a local still in scope at the `.await` would
     // take room in the boxed future, which every call allocates and moves.
-    let finish = match awaited {
+    let call = match awaited {
         true => quote!(::core::future::IntoFuture::into_future({ #build }).await),
         false => build,
     };
@@ -121,9 +207,9 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
             const __RESTRAIT_ENDPOINT: #krate::__private::Endpoint = #krate::__private::Endpoint {
                 api: &#client::__RESTRAIT_API,
                 operation: &#client::OPERATIONS[#index],
-                path: &[ #(#path_parts),* ],
+                path: &[ #path_parts ],
                 query: #query,
-                headers: &[ #(#headers),* ],
+                headers: &[ #headers ],
                 timeouts: #timeout,
                 retry: #retry,
                 rate_limit: #rate_limit,
@@ -131,8 +217,28 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
                 idempotency_key: #idempotency_key,
             };
             #spec
-            #finish
+            #call
         }
+    }
+}
+
+/// The call of a streaming method: `open` with the opener of the declared type. The record
+/// type's bound is asserted at the user's type, in `JsonBody`'s words, as for buffered calls.
+fn stream_call(krate: &syn::Path, kind: StreamKind, ty: &syn::Type, record: Option<&syn::Type>) -> TokenStream {
+    match record {
+        Some(record) => {
+            // The opener's type is ours, spanned at the record type, so that its bound (also
+            // `JsonBody`) fails at the same place as the check and is reported once.
+            let (first, last) = span_range(record);
+            let krate_at = respan(krate.to_token_stream(), first);
+            let name = syn::Ident::new(kind.name(), first);
+            let close = quote_spanned!(last=> >);
+            quote_spanned! {first=>
+                #krate_at::__private::json_body::<#record>();
+                #krate::__private::open(__restrait_call, #krate_at::__private::opener::<#krate_at::#name<#record #close>())
+            }
+        }
+        None => quote!(#krate::__private::open(__restrait_call, #krate::__private::opener::<#ty>())),
     }
 }
 
@@ -198,11 +304,11 @@ fn duration(d: Option<&crate::attr::DurationArg>) -> TokenStream {
 }
 
 pub fn timeouts(krate: &syn::Path, t: Option<&TimeoutArgs>) -> TokenStream {
-    let (total, attempt) = match t {
-        Some(t) => (duration(t.total.as_ref()), duration(t.attempt.as_ref())),
-        None => (duration(None), duration(None)),
+    let (total, attempt, idle) = match t {
+        Some(t) => (duration(t.total.as_ref()), duration(t.attempt.as_ref()), duration(t.idle.as_ref())),
+        None => (duration(None), duration(None), duration(None)),
     };
-    quote!(#krate::__private::Timeouts { total: #total, attempt: #attempt })
+    quote!(#krate::__private::Timeouts { total: #total, attempt: #attempt, idle: #idle })
 }
 
 /// The decoder type of a declared `Result<T>`. Our tokens open at `first` and close at `last`
@@ -219,6 +325,8 @@ fn decoder_type(krate: &TokenStream, d: &Decoder, (first, last): (Span, Span)) -
             let inner = decoder_type(krate, inner, (first, last));
             quote_spanned!(first=> #krate::__private::WithResponse<#inner #close)
         }
+        // Rejected by `check::streams_are_not_wrapped`; nothing is expanded then.
+        Decoder::Stream(..) => quote_spanned!(first=> ()),
     }
 }
 

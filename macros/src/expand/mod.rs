@@ -3,6 +3,7 @@
 //! Generated code names only `#krate::__private::…`, `::core::…` and `::std::…`, and its
 //! locals start with `__restrait_`.
 
+mod blocking;
 mod client;
 mod method;
 
@@ -34,17 +35,19 @@ pub fn api(args: TokenStream, input: TokenStream) -> TokenStream {
         Some(api) if !cx.has_errors() => {
             let trait_ = emit_trait(&api, &api.item);
             let client = client::expand(&api);
+            let blocking = api.blocking.then(|| blocking::expand(&api));
             let imports = mark_imports_used(&api);
-            quote!(#trait_ #client #imports)
+            quote!(#trait_ #client #blocking #imports)
         }
         Some(api) => {
             // The trait and a stub client, so that the only errors are the real mistakes.
             let trait_ = emit_trait(&api, &api.item);
             let stub = client::stub(&api);
+            let blocking = api.blocking.then(|| blocking::common(&api));
             let imports = mark_imports_used(&api);
             let stub_impl = stub_impl(&api);
             let errors = cx.into_compile_errors();
-            quote!(#errors #trait_ #stub #stub_impl #imports)
+            quote!(#errors #trait_ #stub #blocking #stub_impl #imports)
         }
         None => {
             let errors = cx.into_compile_errors();

@@ -367,7 +367,8 @@ impl Body {
         }
     }
 
-    fn into_response_body(self) -> ResponseBody {
+    /// The body as any transport's: a boxed stream (for streaming return types).
+    pub(crate) fn into_response_body(self) -> ResponseBody {
         match self {
             Body::Plain(incoming) => ResponseBody::from_stream(incoming.into_data_stream()),
             Body::Inflating(body) => body,
