@@ -81,50 +81,26 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
                 quote_spanned!(item.span()=> #krate::__private::paginate::<#item>(__restrait_call, &__RESTRAIT_PAGES));
             (quote!(const __RESTRAIT_PAGES: #krate::__private::PageSpec = #spec;), run, false)
         }
-        _ => {
-            let decoder = match check::decoder(&sig.output) {
-                Ok(d) => d,
-                Err(_) => unreachable!("checked: async methods return Result<T>"),
-            };
-            if let Decoder::Stream(kind, ty, record) = &decoder {
-                let run = stream_call(krate, *kind, ty, record.as_deref());
-                return finish(
-                    krate,
-                    client,
-                    index,
-                    sig,
-                    EndpointTokens {
-                        path_parts: quote!(#(#path_parts),*),
-                        query,
-                        headers: quote!(#(#headers),*),
-                        timeout,
-                        retry,
-                        rate_limit,
-                        retryable,
-                        idempotency_key,
-                        path_values: quote!(#(#path_values),*),
-                        params: quote!(#(#params)*),
-                    },
-                    quote!(),
-                    run,
-                    true,
-                );
+        _ => match check::decoder(&sig.output) {
+            Ok(Decoder::Stream(kind, ty, record)) => (quote!(), stream_call(krate, kind, &ty, record.as_deref()), true),
+            Err(_) => unreachable!("checked: async methods return Result<T>"),
+            Ok(decoder) => {
+                // The decoder is built at the user's type, so that a type that cannot be decoded is
+                // reported there, once, in the words of `JsonBody` (see `__private::Decoder`): the
+                // `json_body` check and the decoder's own bound fail at the same span with the same
+                // unmet bound, which rustc reports once.
+                let range = decoder.json_type().map_or_else(|| (Span::call_site(), Span::call_site()), span_range);
+                let krate_at = respan(krate.to_token_stream(), range.0);
+                let check = match decoder.json_type() {
+                    Some(ty) => quote_spanned!(range.0=> #krate_at::__private::json_body::<#ty>();),
+                    None => quote!(),
+                };
+                let output = check::result_type(&sig.output).expect("checked: async methods return Result<T>");
+                let decoder = decoder_type(&krate_at, &decoder, range);
+                let decoder = quote_spanned!(range.0=> #krate_at::__private::decoder::<#decoder, #output>());
+                (quote!(), quote!(#check #krate::__private::invoke(__restrait_call, #decoder)), true)
             }
-            // The decoder is built at the user's type, so that a type that cannot be decoded is
-            // reported there, once, in the words of `JsonBody` (see `__private::Decoder`): the
-            // `json_body` check and the decoder's own bound fail at the same span with the same
-            // unmet bound, which rustc reports once.
-            let range = decoder.json_type().map_or_else(|| (Span::call_site(), Span::call_site()), span_range);
-            let krate_at = respan(krate.to_token_stream(), range.0);
-            let check = match decoder.json_type() {
-                Some(ty) => quote_spanned!(range.0=> #krate_at::__private::json_body::<#ty>();),
-                None => quote!(),
-            };
-            let output = check::result_type(&sig.output).expect("checked: async methods return Result<T>");
-            let decoder = decoder_type(&krate_at, &decoder, range);
-            let decoder = quote_spanned!(range.0=> #krate_at::__private::decoder::<#decoder, #output>());
-            (quote!(), quote!(#check #krate::__private::invoke(__restrait_call, #decoder)), true)
-        }
+        },
     };
 
     finish(
