@@ -17,7 +17,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::{Request, Response, ResponseBody, Transport, TransportError, DEFAULT_CONNECT_TIMEOUT};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 type Connector = hyper_rustls::HttpsConnector<connect::Route>;
 
@@ -393,11 +393,6 @@ fn error(e: hyper_util::client::legacy::Error) -> TransportError {
     } else {
         TransportError::other(e)
     }
-}
-
-/// The error of a setting that cannot be used.
-fn config_error(what: impl Into<String>) -> Error {
-    Error::request(what.into())
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 
-use super::config_error;
 use crate::error::{Error, Result};
 
 /// What the builder was told about TLS; the first unusable setting is kept as the error
@@ -27,7 +26,7 @@ impl Default for TlsOptions {
 
 impl TlsOptions {
     fn fail(&mut self, why: String) {
-        self.error.get_or_insert_with(|| config_error(why));
+        self.error.get_or_insert_with(|| Error::request(why));
     }
 
     pub(super) fn add_roots_pem(&mut self, pem: &[u8]) {
@@ -77,17 +76,17 @@ impl TlsOptions {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         }
         for cert in self.roots {
-            roots.add(cert).map_err(|e| config_error(format!("a root certificate cannot be used: {e}")))?;
+            roots.add(cert).map_err(|e| Error::request(format!("a root certificate cannot be used: {e}")))?;
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| config_error(format!("rustls refused its own defaults: {e}")))?
+            .map_err(|e| Error::request(format!("rustls refused its own defaults: {e}")))?
             .with_root_certificates(roots);
         match self.identity {
             Some((chain, key)) => builder
                 .with_client_auth_cert(chain, key)
-                .map_err(|e| config_error(format!("the client identity cannot be used: {e}"))),
+                .map_err(|e| Error::request(format!("the client identity cannot be used: {e}"))),
             None => Ok(builder.with_no_client_auth()),
         }
     }
