@@ -103,34 +103,67 @@ fn on_hyper(base: &str) -> BenchClient {
     BenchClient::builder().base_url(base).transport(restrait::transport::Hyper::new().unwrap()).build().unwrap()
 }
 
+/// Every client the benchmarks compare, against one server.
+struct Clients {
+    base: String,
+    url: String,
+    uri: http::Uri,
+    generated: BenchClient,
+    limited: BenchClient,
+    intercepted: BenchClient,
+    hyper: BenchClient,
+    floor: Floor,
+    bare: reqwest::Client,
+    bare_with_timeout: reqwest::Client,
+}
+
+impl Clients {
+    fn new(base: &str) -> Self {
+        let url = format!("{base}/users/octocat");
+        Clients {
+            base: base.to_string(),
+            uri: url.parse().unwrap(),
+            url,
+            generated: BenchClient::builder().base_url(base).build().unwrap(),
+            limited: BenchClient::builder()
+                .base_url(base)
+                .rate_limit(RateLimit::per_second(1_000_000).burst(1_000_000))
+                .build()
+                .unwrap(),
+            intercepted: BenchClient::builder().base_url(base).interceptor(Nothing).build().unwrap(),
+            hyper: on_hyper(base),
+            floor: floor_client(),
+            // The same call: the same request on the wire, so the bare client sends restrait's
+            // default User-Agent too (an SDK must send one anyway: GitHub refuses requests
+            // without).
+            bare: bare_client(),
+            // A hand-assembled production client would at least bound the call, as restrait
+            // always does.
+            bare_with_timeout: reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+        }
+    }
+}
+
+fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder().user_agent(USER_AGENT).build().unwrap()
+}
+
 fn calls(c: &mut Criterion) {
     let base = start_server();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let generated = BenchClient::builder().base_url(&base).build().unwrap();
-    let limited = BenchClient::builder()
-        .base_url(&base)
-        .rate_limit(RateLimit::per_second(1_000_000).burst(1_000_000))
-        .build()
-        .unwrap();
-    let intercepted = BenchClient::builder().base_url(&base).interceptor(Nothing).build().unwrap();
-    let hyper = on_hyper(&base);
-    let floor = floor_client();
-    let uri: http::Uri = format!("{base}/users/octocat").parse().unwrap();
-    // The same call: the same request on the wire, so the bare client sends restrait's default
-    // User-Agent too (an SDK must send one anyway: GitHub refuses requests without).
-    let user_agent = USER_AGENT;
-    let bare = reqwest::Client::builder().user_agent(user_agent).build().unwrap();
-    // A hand-assembled production client would at least bound the call, as restrait always does.
-    let bare_with_timeout =
-        reqwest::Client::builder().user_agent(user_agent).timeout(Duration::from_secs(30)).build().unwrap();
-    let url = format!("{base}/users/octocat");
+    let Clients { url, uri, generated, limited, intercepted, hyper, floor, bare, bare_with_timeout, .. } =
+        &Clients::new(&base);
 
     let mut group = c.benchmark_group("get_and_decode");
     group.measurement_time(Duration::from_secs(8));
-    group.bench_function("bare_reqwest", |b| b.to_async(&rt).iter(|| bare_get_and_decode(&bare, &url)));
-    group.bench_function("handwritten_sdk", |b| b.to_async(&rt).iter(|| handwritten_user(&bare, &base, "octocat")));
+    group.bench_function("bare_reqwest", |b| b.to_async(&rt).iter(|| bare_get_and_decode(bare, url)));
+    group.bench_function("handwritten_sdk", |b| b.to_async(&rt).iter(|| handwritten_user(bare, &base, "octocat")));
     group.bench_function("bare_reqwest_with_timeout", |b| {
-        b.to_async(&rt).iter(|| bare_get_and_decode(&bare_with_timeout, &url))
+        b.to_async(&rt).iter(|| bare_get_and_decode(bare_with_timeout, url))
     });
     group.bench_function("restrait_generated", |b| {
         b.to_async(&rt).iter(|| async { generated.user("octocat").await.unwrap() })
@@ -141,13 +174,13 @@ fn calls(c: &mut Criterion) {
     group.bench_function("restrait_generated_with_noop_interceptor", |b| {
         b.to_async(&rt).iter(|| async { intercepted.user("octocat").await.unwrap() })
     });
-    group.bench_function("floor_hyper_by_hand", |b| b.to_async(&rt).iter(|| floor_get_and_decode(&floor, &uri)));
+    group.bench_function("floor_hyper_by_hand", |b| b.to_async(&rt).iter(|| floor_get_and_decode(floor, uri)));
     group.bench_function("restrait_on_hyper", |b| {
         b.to_async(&rt).iter(|| async { hyper.user("octocat").await.unwrap() })
     });
     group.finish();
     drop(rt);
-    ratios(&base);
+    ratios(&Clients::new(&base));
 }
 
 /// Requests per second with 64 in flight (64 tasks on the client's one thread, each calling
@@ -158,12 +191,7 @@ fn throughput(base: &str) {
     const PER_TASK: usize = 60;
     const ROUNDS: usize = 7;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let uri: http::Uri = format!("{base}/users/octocat").parse().unwrap();
-    let url = format!("{base}/users/octocat");
-    let floor = floor_client();
-    let bare = reqwest::Client::builder().user_agent(USER_AGENT).build().unwrap();
-    let generated = BenchClient::builder().base_url(base).build().unwrap();
-    let hyper = on_hyper(base);
+    let Clients { url, uri, generated, hyper, floor, bare, .. } = Clients::new(base);
     let names = ["floor_hyper_by_hand", "bare_reqwest", "restrait_generated", "restrait_on_hyper"];
     let mut rates = vec![Vec::new(); names.len()];
     rt.block_on(async {
@@ -203,23 +231,9 @@ fn throughput(base: &str) {
 }
 
 /// The interleaved ratios (see `interleaved`).
-fn ratios(base: &str) {
+fn ratios(clients: &Clients) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let generated = BenchClient::builder().base_url(base).build().unwrap();
-    let limited = BenchClient::builder()
-        .base_url(base)
-        .rate_limit(RateLimit::per_second(1_000_000).burst(1_000_000))
-        .build()
-        .unwrap();
-    let intercepted = BenchClient::builder().base_url(base).interceptor(Nothing).build().unwrap();
-    let hyper = on_hyper(base);
-    let floor = floor_client();
-    let uri: http::Uri = format!("{base}/users/octocat").parse().unwrap();
-    let user_agent = USER_AGENT;
-    let bare = reqwest::Client::builder().user_agent(user_agent).build().unwrap();
-    let bare_with_timeout =
-        reqwest::Client::builder().user_agent(user_agent).timeout(Duration::from_secs(30)).build().unwrap();
-    let url = format!("{base}/users/octocat");
+    let Clients { base, url, uri, generated, limited, intercepted, hyper, floor, bare, bare_with_timeout } = clients;
 
     // Criterion measures one function after another, so on a machine whose speed drifts by
     // more than the difference measured (a shared VM drifts by several percent within a
@@ -227,13 +241,13 @@ fn ratios(base: &str) {
     // the medians of their call times are compared: drift cancels out of the alternation, and
     // the median is not moved by the VM's occasional stalls of a millisecond or more. The first
     // line compares two identical bare clients: it shows what the method itself can resolve.
-    let bare_again = reqwest::Client::builder().user_agent(user_agent).build().unwrap();
+    let bare_again = bare_client();
     rt.block_on(async {
         let bare_call = || async {
-            bare_get_and_decode(&bare, &url).await;
+            bare_get_and_decode(bare, url).await;
         };
         let bare_again_call = || async {
-            bare_get_and_decode(&bare_again, &url).await;
+            bare_get_and_decode(&bare_again, url).await;
         };
         let generated_call = || async {
             generated.user("octocat").await.unwrap();
@@ -242,16 +256,16 @@ fn ratios(base: &str) {
             limited.user("octocat").await.unwrap();
         };
         let timeout_call = || async {
-            bare_get_and_decode(&bare_with_timeout, &url).await;
+            bare_get_and_decode(bare_with_timeout, url).await;
         };
         let handwritten_call = || async {
-            handwritten_user(&bare, base, "octocat").await;
+            handwritten_user(bare, base, "octocat").await;
         };
         let intercepted_call = || async {
             intercepted.user("octocat").await.unwrap();
         };
         let floor_call = || async {
-            floor_get_and_decode(&floor, &uri).await;
+            floor_get_and_decode(floor, uri).await;
         };
         let hyper_call = || async {
             hyper.user("octocat").await.unwrap();
@@ -375,7 +389,7 @@ fn run_client(name: &str, base: &str, n: usize) {
                 }
             }
             "bare_reqwest" => {
-                let bare = reqwest::Client::builder().user_agent(USER_AGENT).build().unwrap();
+                let bare = bare_client();
                 for _ in 0..n {
                     bare_get_and_decode(&bare, &url).await;
                 }
@@ -453,7 +467,7 @@ fn main() {
         return instructions();
     }
     if only("interleaved") {
-        return ratios(&start_server());
+        return ratios(&Clients::new(&start_server()));
     }
     if only("throughput") {
         return throughput(&start_server());
