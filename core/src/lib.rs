@@ -120,6 +120,7 @@
 extern crate self as restrait;
 
 pub mod auth;
+pub mod cache;
 mod call;
 mod client;
 mod deadline;
@@ -149,14 +150,14 @@ pub mod __private;
 pub use async_trait::async_trait;
 pub use auth::{Auth, Authenticate};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
-pub use endpoint::RateLimit;
+pub use endpoint::{CacheSpec, RateLimit};
 pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind};
 pub use interceptor::Interceptor;
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
 pub use paginate::{Page, Pages, Paginated};
 pub use rate_limit::{InMemoryStore, Quota, RateControl, RateLimitStore};
 pub use redirect::{Redirects, DEFAULT_MAX_REDIRECTS};
-pub use response::Response;
+pub use response::{CacheStatus, Response};
 pub use restrait_macros::{api, delete, get, head, options, patch, post, put};
 pub use retry::{Jitter, RetryBudget, RetryPolicy};
 pub use transport::Transport;
