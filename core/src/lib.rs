@@ -135,6 +135,8 @@ mod params;
 mod rate_limit;
 mod redact;
 mod redirect;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod response;
 mod retry;
 mod send;
