@@ -48,6 +48,7 @@
 //! | `#[get("/path")]` `#[post]` `#[put]` `#[patch]` `#[delete]` `#[head]` `#[options]` | method | HTTP method and Rocket-style path template (`<name>`, `<rest..>`, literal `?query`) |
 //! | `#[header("Name: value")]` | trait, method | a static header; a method's replaces the trait's of the same name |
 //! | `#[timeout("10s")]`, `#[timeout(total = "30s", attempt = "5s")]` | trait, method | total deadline and per-attempt timeout |
+//! | `#[cache]`, `#[cache(ttl = "5m")]`, `#[cache(off)]` | trait, method (GET, HEAD) | the response cache: HTTP semantics, freshness forced for `ttl`, or never (see [`cache`]) |
 //! | no attribute on an argument | argument | fills the `<name>` placeholder of the same name, percent-encoded |
 //! | `#[query]`, `#[query("wire")]`, `#[query(flatten)]` | argument | a query parameter (`None` omitted, a slice repeated), or a struct's fields |
 //! | `#[header("Name")]` | argument | a per-call header (`None` omitted) |
@@ -101,6 +102,8 @@
 //! - `http2`: HTTP/2 over ALPN.
 //! - `testing`: `restrait::testing`, the mock transport and the cassettes (no dependency of
 //!   its own).
+//! - `redis`: `restrait::redis`, rate-limit quotas and the response cache shared by a fleet of
+//!   processes through Redis (the `redis` crate with tokio and its connection manager).
 //!
 //! ## Dependencies, and why
 //!
@@ -114,6 +117,9 @@
 //! - `secrecy`: credentials held so that they print as `[REDACTED]` and are zeroed when dropped.
 //! - `hmac`, `sha2`: HMAC-SHA256 request signing and its body digest (RustCrypto, pure Rust).
 //! - `base64` (already used by reqwest): HTTP Basic credentials and HMAC signatures.
+//! - `http-cache-semantics`: the response cache's RFC 9111 rules (maintained, used by
+//!   http-cache), in private mode; `lru`: the in-memory cache store's recency order.
+//! - `redis` (feature `redis` only): connections, the connection manager, scripts.
 
 #![warn(missing_docs)]
 

@@ -1,17 +1,68 @@
 //! The response cache: RFC 9111 semantics of a private cache for GET and HEAD, in front of
 //! the engine's attempts.
 //!
-//! A call of a cached method looks its key up first (`key.rs`: method, URL, credentials):
-//! a fresh stored response answers at once, with nothing sent and no rate-limit slot taken;
-//! a stale one with validators makes the call a conditional request (`If-None-Match`,
-//! `If-Modified-Since`), and a `304 Not Modified` then serves the stored body with the
-//! headers the 304 updated; otherwise the call goes out as usual and its response is stored
-//! when its headers allow it (`policy.rs`, after http-cache-semantics). A response that
-//! varies (`Vary`) is stored per variant (`entry.rs`). The engine (`engine.rs`) orders these
-//! steps; this module only answers and stores.
+//! A call of a cached method looks its key up first: a fresh stored response answers at once,
+//! with nothing sent and no rate-limit slot taken; a stale one with validators makes the call a
+//! conditional request (`If-None-Match`, `If-Modified-Since`), and a `304 Not Modified` then
+//! serves the stored body with the headers the 304 updated (the ones it omits, such as `Link`
+//! and `Content-Type`, stay as stored); otherwise the call goes out as usual and its response
+//! is stored when its headers allow it. A revalidation is a request like any other: rate
+//! limits, retries, authentication, interceptors.
 //!
-//! A store that fails never fails a call: a failed lookup is a miss and a failed write stores
-//! nothing, each logged as a `tracing` warning.
+//! # What is cached, and for how long
+//!
+//! - **Which calls.** GET and HEAD methods of a client that has a cache (given to
+//!   [`ClientBuilder::cache`](crate::ClientBuilder::cache), or declared by `#[cache]` on the
+//!   trait or a method, which gives a 32 MiB in-memory one), unless the method says
+//!   `#[cache(off)]`. A method's `#[cache(...)]` replaces the trait's. The pages of a
+//!   `#[paginate]` method are not cached.
+//! - **The rules** are http-cache-semantics' (the crate http-cache uses) in private mode:
+//!   freshness from `max-age` or `Expires`, else heuristically 10% of the time since
+//!   `Last-Modified` (RFC 9111 §4.2.2); `private` responses are stored, `s-maxage` ignored;
+//!   `no-store` (on the request or the response) stores nothing and removes what was stored;
+//!   `no-cache` and `must-revalidate` revalidate once stale; a request's own `Cache-Control`
+//!   is honoured. Only successful (2xx) responses are stored.
+//! - **`#[cache(ttl = "5m")]`** makes a stored response fresh for that long whatever its
+//!   headers say (`no-cache`, no headers at all), as requests-cache's `expire_after` does; it
+//!   never stores a `no-store` response, nor one with `Vary: *`.
+//! - **`Vary`**: each variant is stored under a key of its own, selected by the request's
+//!   values of the headers the response named; `Vary: *` is never stored.
+//! - **Kept**: while fresh, plus a day when the response has a validator (`ETag`,
+//!   `Last-Modified`), so that it can be revalidated with a 304 rather than fetched again.
+//! - **A 304 that does not match** the stored response (another `ETag`) cannot confirm it: the
+//!   request is sent once more without validators. An entry removed from the store after the
+//!   lookup does not matter: the call holds the copy it read.
+//! - **Errors are not cached**, and a stale entry does not answer for a failed revalidation
+//!   (no `stale-if-error`).
+//!
+//! # Keys and credentials
+//!
+//! A key is a SHA-256 digest of the method, the URL, and the identity of the caller: the
+//! authenticator's secret values ([`Authenticate::secret_values`](crate::Authenticate::secret_values):
+//! a bearer token, basic credentials, an API key; with OAuth2 the current access token, so
+//! entries last as long as a token) and any `Authorization`, `Proxy-Authorization` or `Cookie`
+//! header of the request. One token's entries therefore never answer another's, and keys (in
+//! memory or in Redis) name neither URLs nor secrets. An authenticator that names no secret
+//! values gets a random identity per client: its entries are that client's alone.
+//!
+//! # Stores
+//!
+//! [`CacheStore`] is object-safe; [`MemoryStore`] (the default) is bounded by bytes and evicts
+//! the least recently used entries; `restrait::redis::RedisCacheStore` (feature `redis`) shares
+//! entries between processes. A store that fails never fails a call: a failed lookup is a
+//! miss and a failed write stores nothing, each logged as a `tracing` warning.
+//!
+//! # Observing it
+//!
+//! [`Response::cache_status`](crate::Response::cache_status) (declare `Result<Response<T>>`)
+//! says `Hit`, `Revalidated` or `Miss`, and the call's `restrait.call` span records `cache`. A
+//! fresh hit runs the interceptors' `on_call` and `on_complete` but no attempt hooks (no
+//! attempt is made), and its span has `attempts = 0`. The cache's clock is the wall clock
+//! advanced by tokio's, so tests can move it with tokio's paused clock.
+//!
+//! The engine (`engine.rs`) orders these steps; this module only answers and stores
+//! (`key.rs`: keys; `policy.rs`: the RFC's rules; `entry.rs`: what is stored; `memory.rs`,
+//! `store.rs`: stores).
 
 mod entry;
 mod key;
