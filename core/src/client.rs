@@ -10,6 +10,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use url::Url;
 
 use crate::auth::{Authenticate, Credentials, Describe};
+use crate::cache::{Cache, CacheLayer};
 use crate::call::{RequestBase, Target};
 use crate::endpoint::ApiInfo;
 use crate::endpoint::RateLimit;
@@ -49,6 +50,8 @@ pub(crate) struct ClientInner {
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: RetryBudget,
     pub(crate) limiters: Limiters,
+    /// The response cache, if any.
+    pub(crate) cache: Option<CacheLayer>,
 }
 
 impl ClientInner {
@@ -100,6 +103,7 @@ impl fmt::Debug for Client {
             .field("max_response_bytes", &i.exchange.sender.max_response_bytes)
             .field("retry", &i.retry)
             .field("retry_budget", &i.budget)
+            .field("cache", &i.cache)
             .finish_non_exhaustive()
     }
 }
@@ -142,6 +146,7 @@ pub struct ClientBuilder<C> {
     store: Option<Arc<dyn RateLimitStore>>,
     auth: Option<Arc<dyn Authenticate>>,
     redirects: Redirects,
+    cache: Option<Cache>,
     error: Option<Error>,
     _client: PhantomData<fn() -> C>,
 }
@@ -187,6 +192,7 @@ impl<C: FromClient> ClientBuilder<C> {
             store: None,
             auth: None,
             redirects: Redirects::default(),
+            cache: None,
             error: None,
             _client: PhantomData,
         }
@@ -337,6 +343,21 @@ impl<C: FromClient> ClientBuilder<C> {
         self
     }
 
+    /// The response cache of GET and HEAD methods: HTTP caching as a private cache does it
+    /// (RFC 9111: freshness from `max-age`, `Expires` or heuristics, `no-store`, `no-cache`,
+    /// revalidation with `ETag` and `Last-Modified`, `Vary`), with entries keyed by the
+    /// credentials too, so that one token's responses never answer another's. A method's
+    /// `#[cache(off)]` keeps it out, and `#[cache(ttl = "5m")]` makes its responses fresh for
+    /// that long whatever the server's headers say. A fresh hit sends nothing and takes no
+    /// rate-limit slot; a revalidation is an ordinary request (limits, retries, auth).
+    /// [`Response::cache_status`](crate::Response::cache_status) tells what happened. See
+    /// [`crate::cache`]. Default: [`Cache::default`] (32 MiB in memory) when the API declares
+    /// `#[cache]` on the trait or a method, else no cache; [`Cache::off`] removes it.
+    pub fn cache(mut self, cache: Cache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
     /// Use this `reqwest::Client` (and its connection pool, proxy and TLS settings) instead of
     /// building one. restrait's deadlines still apply on top of its own. Build it with
     /// `reqwest::redirect::Policy::none()`: restrait follows redirects itself, and its rules
@@ -463,6 +484,11 @@ impl<C: FromClient> ClientBuilder<C> {
                 retry: self.retry,
                 budget: self.budget,
                 limiters: Limiters::new(self.api.name, self.rate_limit, self.adaptive, self.store),
+                cache: match self.cache {
+                    Some(cache) => CacheLayer::new(cache),
+                    None if self.api.declares_cache => CacheLayer::new(Cache::default()),
+                    None => None,
+                },
             }),
         })
     }

@@ -114,8 +114,8 @@ impl<D: Decode> Decode for WithResponse<D> {
     const READS_BODY: bool = D::READS_BODY;
     #[allow(private_interfaces)]
     fn decode(response: RawResponse) -> Result<Self::Output> {
-        let (status, headers) = (response.status, response.headers.clone());
-        Ok(Response::new(status, headers, D::decode(response)?))
+        let (status, headers, cache) = (response.status, response.headers.clone(), response.cache);
+        Ok(Response::new(status, headers, D::decode(response)?, cache))
     }
 }
 

@@ -27,6 +27,9 @@ pub struct ApiInfo {
     pub retry: Option<RetrySpec>,
     /// The trait's `#[rate_limit(...)]`: the client's quota unless the builder sets one.
     pub rate_limit: Option<RateLimit>,
+    /// Whether the trait or any method declares `#[cache]` (not `off`): the client then has an
+    /// in-memory response cache unless the builder gives another.
+    pub declares_cache: bool,
 }
 
 /// One method of the API.
@@ -52,6 +55,21 @@ pub struct Endpoint {
     pub retryable: bool,
     /// `#[idempotency_key("Name")]`, lower-cased.
     pub idempotency_key: Option<&'static str>,
+    /// The method's `#[cache(...)]`, else the trait's; `None` when neither declares one.
+    pub cache: Option<CacheSpec>,
+}
+
+/// `#[cache]`, `#[cache(ttl = "5m")]` or `#[cache(off)]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheSpec {
+    /// `#[cache(off)]`: never answered from the cache, nothing stored.
+    Off,
+    /// `#[cache]`: HTTP caching semantics; with `ttl`, a stored response is fresh for that
+    /// long whatever the server's headers say (never past `no-store` or `Vary: *`).
+    On {
+        /// `ttl = "5m"`.
+        ttl: Option<Duration>,
+    },
 }
 
 /// A piece of a path template.

@@ -12,16 +12,17 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth;
+use crate::cache::{CacheLayer, Lookup};
 use crate::call::{Call, Prepared};
 use crate::client::{Client, ClientInner};
 use crate::deadline;
 use crate::decode::Decoder;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{CacheSpec, Endpoint};
 use crate::error::{CallInfo, Error, ErrorKind, Result, TimeoutKind};
 use crate::interceptor::{self, AttemptContext, CallContext, ResponseHead};
 use crate::redact;
 use crate::redirect;
-use crate::response::RawResponse;
+use crate::response::{CacheStatus, RawResponse};
 use crate::retry::backoff;
 use crate::retry::classify::{classify, Action, Reason};
 use crate::send::{AttemptDeadline, Body};
@@ -42,7 +43,11 @@ pub fn invoke<'a, T: 'a>(call: Call<'a, Client>, decoder: Decoder<T>) -> impl Fu
             Ok(ref request) => request,
             Err(e) => return Err(e),
         };
-        let (outcome, attempts) = execute(&client.inner, endpoint, request).await;
+        let (outcome, attempts) = match cache_of(&client.inner, endpoint, request) {
+            None => execute(&client.inner, endpoint, request, CacheStatus::Uncached).await,
+            // Boxed: a client without a cache pays one branch, not the cache's room.
+            Some((cache, ttl)) => Box::pin(cached(&client.inner, cache, endpoint, request, ttl)).await,
+        };
         let status = outcome.as_ref().map_or(http::StatusCode::OK, |r| r.status);
         // Decode.
         let result = outcome
@@ -54,6 +59,84 @@ pub fn invoke<'a, T: 'a>(call: Call<'a, Client>, decoder: Decoder<T>) -> impl Fu
         }
         result
     }
+}
+
+/// The client's cache and the forced freshness, when this call goes through the cache: the
+/// client has one, the request is a GET or HEAD, and the method is not `#[cache(off)]`.
+fn cache_of<'c>(
+    client: &'c ClientInner,
+    endpoint: &'static Endpoint,
+    request: &Prepared,
+) -> Option<(&'c CacheLayer, Option<Duration>)> {
+    let cache = client.cache.as_ref()?;
+    if request.method != http::Method::GET && request.method != http::Method::HEAD {
+        return None;
+    }
+    match endpoint.cache {
+        Some(CacheSpec::Off) => None,
+        Some(CacheSpec::On { ttl }) => Some((cache, ttl)),
+        None => Some((cache, None)),
+    }
+}
+
+/// A call through the response cache: a fresh stored response answers with nothing sent
+/// (no rate-limit slot, no attempt); a stale one is revalidated by a conditional request,
+/// whose `304` serves the stored body (a `304` that does not match it sends the request
+/// again without validators); otherwise the request goes out as usual. A successful
+/// response is stored when its headers allow it.
+async fn cached(
+    client: &ClientInner,
+    cache: &CacheLayer,
+    endpoint: &'static Endpoint,
+    request: &Prepared,
+    ttl: Option<Duration>,
+) -> (Result<RawResponse>, u32) {
+    let place = match cache.lookup(client.credentials(), request).await {
+        Lookup::Fresh(response) => {
+            // A call like any other for the interceptors; only the wire is spared.
+            if let Err(e) = on_call(client, endpoint) {
+                return (Err(e), 0);
+            }
+            trace::hit(endpoint, response.status.as_u16());
+            return (Ok(response), 0);
+        }
+        Lookup::Stale(stale) => {
+            let (outcome, sent) = execute(client, endpoint, &stale.conditional, CacheStatus::Revalidated).await;
+            // A 304 is not a success to the attempts: it comes back as a `Status` error.
+            let not_modified = match &outcome {
+                Err(e) if e.status() == Some(http::StatusCode::NOT_MODIFIED) => e.headers().cloned(),
+                _ => None,
+            };
+            let Some(headers) = not_modified else {
+                let place = CacheLayer::place(stale);
+                return (store(cache, &place, outcome, ttl).await, sent);
+            };
+            match cache.revalidated(stale, &headers, ttl).await {
+                Ok(response) => return (Ok(response), sent),
+                Err(place) => {
+                    tracing::debug!("restrait: a 304 did not match the stored response; sending the request again without validators");
+                    let (outcome, more) = execute(client, endpoint, request, CacheStatus::Miss).await;
+                    return (store(cache, &place, outcome, ttl).await, sent + more);
+                }
+            }
+        }
+        Lookup::Miss(place) => place,
+    };
+    let (outcome, sent) = execute(client, endpoint, request, CacheStatus::Miss).await;
+    (store(cache, &place, outcome, ttl).await, sent)
+}
+
+/// Stores a successful `outcome` when its headers allow it, and marks it a cache miss.
+async fn store(
+    cache: &CacheLayer,
+    place: &crate::cache::Place,
+    outcome: Result<RawResponse>,
+    ttl: Option<Duration>,
+) -> Result<RawResponse> {
+    let mut response = outcome?;
+    cache.store(place, &response, ttl).await;
+    response.cache = CacheStatus::Miss;
+    Ok(response)
 }
 
 /// The interceptors' `on_call`, in the order they were added.
@@ -98,6 +181,7 @@ pub(crate) async fn execute<B: Body>(
     client: &ClientInner,
     endpoint: &'static Endpoint,
     request: &Prepared,
+    cache: CacheStatus,
 ) -> (Result<RawResponse<B>>, u32) {
     // Hook: on_call, before anything is sent.
     if let Err(e) = on_call(client, endpoint) {
@@ -119,7 +203,14 @@ pub(crate) async fn execute<B: Body>(
             Ok(r) => Some(r.status.as_u16()),
             Err(e) => e.status().map(|s| s.as_u16()),
         };
-        trace::finish(&tracing::Span::current(), status, attempts.sent, started);
+        let span = tracing::Span::current();
+        trace::finish(&span, status, attempts.sent, started);
+        match cache {
+            CacheStatus::Uncached => {}
+            // A conditional request: revalidated when the server said 304.
+            CacheStatus::Revalidated if status != Some(304) => trace::cache(&span, CacheStatus::Miss),
+            _ => trace::cache(&span, cache),
+        }
         outcome
     }
     .instrument(span)
@@ -353,7 +444,7 @@ fn attach_idempotency_key(endpoint: &Endpoint, request: &mut Prepared) {
 #[cold]
 #[inline(never)]
 fn status_error<B: Body>(client: &ClientInner, response: RawResponse<B>) -> Error {
-    let RawResponse { status, headers, body } = response;
+    let RawResponse { status, headers, body, .. } = response;
     let body = body.into_bytes();
     let api_error = client.api.error_decoder.and_then(|decode| decode(&body));
     let retry_after = match status.as_u16() {

@@ -48,6 +48,7 @@
 //! | `#[get("/path")]` `#[post]` `#[put]` `#[patch]` `#[delete]` `#[head]` `#[options]` | method | HTTP method and Rocket-style path template (`<name>`, `<rest..>`, literal `?query`) |
 //! | `#[header("Name: value")]` | trait, method | a static header; a method's replaces the trait's of the same name |
 //! | `#[timeout("10s")]`, `#[timeout(total = "30s", attempt = "5s")]` | trait, method | total deadline and per-attempt timeout |
+//! | `#[cache]`, `#[cache(ttl = "5m")]`, `#[cache(off)]` | trait, method (GET, HEAD) | the response cache: HTTP semantics, freshness forced for `ttl`, or never (see [`cache`]) |
 //! | no attribute on an argument | argument | fills the `<name>` placeholder of the same name, percent-encoded |
 //! | `#[query]`, `#[query("wire")]`, `#[query(flatten)]` | argument | a query parameter (`None` omitted, a slice repeated), or a struct's fields |
 //! | `#[header("Name")]` | argument | a per-call header (`None` omitted) |
@@ -104,6 +105,8 @@
 //! - `hyper`: [`transport::Hyper`], a transport straight on hyper-util's pooled client (rustls,
 //!   HTTP/2 over ALPN, gzip, the proxy environment) that costs about 40% fewer instructions
 //!   per request than reqwest. Every crate it needs is already built for reqwest.
+//! - `redis`: `restrait::redis`, rate-limit quotas and the response cache shared by a fleet of
+//!   processes through Redis (the `redis` crate with tokio and its connection manager).
 //!
 //! ## Dependencies, and why
 //!
@@ -117,6 +120,9 @@
 //! - `secrecy`: credentials held so that they print as `[REDACTED]` and are zeroed when dropped.
 //! - `hmac`, `sha2`: HMAC-SHA256 request signing and its body digest (RustCrypto, pure Rust).
 //! - `base64` (already used by reqwest): HTTP Basic credentials and HMAC signatures.
+//! - `http-cache-semantics`: the response cache's RFC 9111 rules (maintained, used by
+//!   http-cache), in private mode; `lru`: the in-memory cache store's recency order.
+//! - `redis` (feature `redis` only): connections, the connection manager, scripts.
 
 #![warn(missing_docs)]
 
@@ -124,6 +130,7 @@ extern crate self as restrait;
 
 pub mod auth;
 pub mod blocking;
+pub mod cache;
 mod call;
 mod client;
 mod deadline;
@@ -138,6 +145,8 @@ mod params;
 mod rate_limit;
 mod redact;
 mod redirect;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod response;
 mod retry;
 mod send;
@@ -154,14 +163,14 @@ pub mod __private;
 pub use async_trait::async_trait;
 pub use auth::{Auth, Authenticate};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
-pub use endpoint::RateLimit;
+pub use endpoint::{CacheSpec, RateLimit};
 pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind};
 pub use interceptor::Interceptor;
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
 pub use paginate::{Page, Pages, Paginated};
 pub use rate_limit::{InMemoryStore, Quota, RateControl, RateLimitStore};
 pub use redirect::{Redirects, DEFAULT_MAX_REDIRECTS};
-pub use response::Response;
+pub use response::{CacheStatus, Response};
 pub use restrait_macros::{api, delete, get, head, options, patch, post, put};
 pub use retry::{Jitter, RetryBudget, RetryPolicy};
 pub use stream::{ByteReader, ByteStream, Event, Events, JsonLines};

@@ -194,7 +194,7 @@ pub(crate) fn exchange<'c, 'r, B: send::Body + 'c>(
                 let next = match decide(client, &current.plain, &response, hops) {
                     Next::Done => return (Ok(response), current),
                     Next::Refuse(why) => {
-                        let RawResponse { status, headers, body } = response;
+                        let RawResponse { status, headers, body, .. } = response;
                         let error = Error::new(ErrorKind::Redirect)
                             .with_response(status, headers, body.into_bytes(), None, None)
                             .with_message(why);

@@ -13,6 +13,45 @@ pub(crate) struct RawResponse<B = Bytes> {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: B,
+    /// Whether the response cache answered, for [`Response::cache_status`].
+    pub(crate) cache: CacheStatus,
+}
+
+impl<B> RawResponse<B> {
+    /// A response that came from the network, not through the response cache.
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: B) -> Self {
+        RawResponse { status, headers, body, cache: CacheStatus::Uncached }
+    }
+}
+
+/// What the response cache did for a call (see [`ClientBuilder::cache`](crate::ClientBuilder::cache)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum CacheStatus {
+    /// The call did not go through a cache: the client has none, the method is not GET or
+    /// HEAD, or it declares `#[cache(off)]`.
+    #[default]
+    Uncached,
+    /// The cache had no usable entry: the response came from the server (and was stored if
+    /// its headers allow it).
+    Miss,
+    /// A fresh stored response answered: nothing was sent.
+    Hit,
+    /// A stale stored response was revalidated: the server answered `304 Not Modified`, and
+    /// the stored body was served with the headers the 304 updated.
+    Revalidated,
+}
+
+impl CacheStatus {
+    /// The word recorded in the call's tracing span (`cache = "hit"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheStatus::Uncached => "off",
+            CacheStatus::Miss => "miss",
+            CacheStatus::Hit => "hit",
+            CacheStatus::Revalidated => "revalidated",
+        }
+    }
 }
 
 /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); `None` when malformed.
@@ -34,11 +73,30 @@ pub struct Response<T> {
     status: StatusCode,
     headers: HeaderMap,
     body: T,
+    cache: CacheStatus,
 }
 
 impl<T> Response<T> {
-    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: T) -> Self {
-        Response { status, headers, body }
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: T, cache: CacheStatus) -> Self {
+        Response { status, headers, body, cache }
+    }
+
+    /// What the response cache did: [`CacheStatus::Hit`] when a fresh stored response answered
+    /// and nothing was sent, [`CacheStatus::Revalidated`] when the server confirmed a stored one
+    /// with `304 Not Modified`.
+    pub fn cache_status(&self) -> CacheStatus {
+        self.cache
+    }
+
+    /// Whether the body came from the response cache (a fresh hit or a revalidated entry).
+    pub fn from_cache(&self) -> bool {
+        matches!(self.cache, CacheStatus::Hit | CacheStatus::Revalidated)
+    }
+
+    /// Whether a stored response was revalidated with the server (a conditional request
+    /// answered `304 Not Modified`).
+    pub fn revalidated(&self) -> bool {
+        self.cache == CacheStatus::Revalidated
     }
 
     /// The HTTP status (a success).

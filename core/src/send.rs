@@ -266,7 +266,7 @@ pub(crate) fn attempt<'a, B: Body + 'a>(
             // An error body is only evidence for the error: keep its start, never fail on it.
             B::read(read_prefix(client, &mut response, ERROR_BODY_LIMIT.min(client.max_response_bytes)).await?)
         };
-        Ok(RawResponse { status, headers, body })
+        Ok(RawResponse::new(status, headers, body))
     };
     crate::deadline::deadline(deadline.at, exchange)
 }

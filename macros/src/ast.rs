@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 use syn::{Ident, LitStr, Type};
 
-use crate::attr::{PaginateArgs, RateLimitArgs, RetryArgs, StaticHeader, TimeoutArgs};
+use crate::attr::{CacheArgs, PaginateArgs, RateLimitArgs, RetryArgs, StaticHeader, TimeoutArgs};
 use crate::path::PathTemplate;
 
 pub struct Api {
@@ -31,6 +31,8 @@ pub struct Shared {
     pub timeout: Option<TimeoutArgs>,
     pub retry: Option<(RetryArgs, Span)>,
     pub rate_limit: Option<RateLimitArgs>,
+    /// `#[cache(...)]` and the span of its name.
+    pub cache: Option<(CacheArgs, Span)>,
 }
 
 pub struct Endpoint {

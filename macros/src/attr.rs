@@ -192,6 +192,15 @@ pub struct RateLimitArgs {
 const RATE_LIMIT_KEYS: &[&str] = &["per_second = 10", "per_minute = 600", "per_hour = 5000", "burst = 20"];
 const RATES: [&str; 3] = ["per_second", "per_minute", "per_hour"];
 
+/// `#[cache]`, `#[cache(ttl = "5m")]` or `#[cache(off)]`.
+#[derive(FromMeta, Default, Clone)]
+pub struct CacheArgs {
+    pub off: Flag,
+    pub ttl: Option<DurationArg>,
+}
+
+const CACHE_KEYS: &[&str] = &["ttl = \"5m\"", "off"];
+
 /// The keyed form of `#[timeout(total = "30s", attempt = "5s", idle = "30s")]`.
 #[derive(FromMeta, Default, Clone)]
 pub struct TimeoutArgs {
@@ -437,6 +446,34 @@ pub fn read_rate_limit(cx: &mut Ctxt, attr: &Attribute) -> Option<RateLimitArgs>
         return None;
     }
     Some(args)
+}
+
+/// `#[cache]` (HTTP semantics), `#[cache(ttl = "5m")]` (forced freshness) or `#[cache(off)]`.
+pub fn read_cache(cx: &mut Ctxt, attr: &Attribute) -> Option<(CacheArgs, Span)> {
+    let items = meta_list(cx, attr)?;
+    let count = items.len();
+    let items = check_keys(cx, "#[cache]", items, CACHE_KEYS);
+    let args = cx.darling(CacheArgs::from_list(&items).map_err(|e| e.with_span(attr)))?;
+    if items.len() != count {
+        return None;
+    }
+    if let (true, Some(ttl)) = (args.off.is_present(), &args.ttl) {
+        cx.error_span(
+            ttl.span,
+            format!("`off` keeps the method out of the cache, so `ttl = \"{}\"` would mean nothing beside it; remove `off` to cache for that long, or remove `ttl`", ttl.text),
+        );
+        return None;
+    }
+    if let Some(ttl) = args.ttl.as_ref().filter(|t| t.millis == 0) {
+        cx.error_span(
+            ttl.span,
+            format!("`ttl = \"{}\"` would keep nothing fresh; write a duration such as \"5m\", or `#[cache]` alone to follow the server's cache headers", ttl.text),
+        );
+        return None;
+    }
+    use syn::spanned::Spanned;
+    let span = attr.path().segments.last().map_or_else(|| attr.span(), |s| s.ident.span());
+    Some((args, span))
 }
 
 pub fn read_timeout(cx: &mut Ctxt, attr: &Attribute) -> Option<TimeoutArgs> {

@@ -24,6 +24,7 @@ pub fn api(cx: &mut Ctxt, api: &Api) {
         streams_are_not_paginated(cx, endpoint);
         idle_only_on_streams(cx, endpoint);
         streams_are_not_wrapped(cx, endpoint);
+        cache_only_on_get_or_head(cx, endpoint);
     }
 }
 
@@ -387,6 +388,29 @@ fn idempotent_is_meaningful(cx: &mut Ctxt, e: &Endpoint) {
         cx.error_span(
             span,
             "`#[idempotent]` makes the method retryable, but `#[retry(off)]` turns retries off; remove one of them",
+        );
+    }
+}
+
+// Only GET and HEAD responses are cached (RFC 9111 lets a cache store others only in ways no
+// API relies on), and pages of a `#[paginate]` stream are not cached.
+//     #[post("/a")] #[cache] async fn create(&self) -> Result<A>
+fn cache_only_on_get_or_head(cx: &mut Ctxt, e: &Endpoint) {
+    let (Some((args, span)), Some(method)) = (&e.shared.cache, e.method()) else { return };
+    if !matches!(method, HttpMethod::Get | HttpMethod::Head) {
+        let what = match args.off.is_present() {
+            true => format!("`#[cache(off)]` is redundant: {} responses are never cached; remove it", method.upper()),
+            false => format!(
+                "only GET and HEAD responses are cached, and `fn {}` is a {}; remove `#[cache]`",
+                e.ident,
+                method.upper()
+            ),
+        };
+        cx.error_span(*span, what);
+    } else if e.paginate.is_some() && !args.off.is_present() {
+        cx.error_span(
+            *span,
+            "the pages of a `#[paginate]` method are not cached; remove `#[cache]` (a trait-level `#[cache]` leaves paginated methods out by itself)",
         );
     }
 }

@@ -18,7 +18,7 @@ use crate::endpoint::Endpoint;
 use crate::engine::{annotate, execute, on_complete};
 use crate::error::{DecodeDetails, Error, ErrorKind, Result};
 use crate::operation::Pagination;
-use crate::response::RawResponse;
+use crate::response::{CacheStatus, RawResponse};
 
 /// Where the next page is.
 enum Next {
@@ -88,7 +88,7 @@ impl<T: DeserializeOwned> Pager<T> {
             self.next = Next::Done;
             return Err(annotate(e, &self.client.inner, self.endpoint, Some(&request), None, 0));
         }
-        let (outcome, attempts) = execute(&self.client.inner, self.endpoint, &request).await;
+        let (outcome, attempts) = execute(&self.client.inner, self.endpoint, &request, CacheStatus::Uncached).await;
         let page = self.read(&request, outcome, attempts);
         // Hook: on_complete, as for any call (`execute` ran `on_call`).
         if !self.client.inner.interceptors.is_empty() {

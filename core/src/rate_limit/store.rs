@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::error::Error;
 
 use super::gcra::{Gcra, Quota};
@@ -35,6 +37,12 @@ impl InMemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// [`RateLimitStore::reserve`] deciding at `now` instead of on the clock: for tests and
+    /// simulations that replay a sequence of decisions (the Redis store has the same).
+    pub fn reserve_at(&self, key: &str, quota: Quota, max_wait: Duration, now: Instant) -> Option<Duration> {
+        self.get(key).reserve_at(quota, max_wait, now).ok()
     }
 
     fn get(&self, key: &str) -> Arc<Gcra> {

@@ -20,7 +20,7 @@ use tokio::time::{Instant, Sleep};
 use super::{has_media_type, Chunks, Open, Opened, StreamCall};
 use crate::engine::execute;
 use crate::error::{one_line, Error, ErrorKind, Result};
-use crate::response::RawResponse;
+use crate::response::{CacheStatus, RawResponse};
 use crate::send::Streamed;
 
 /// How long to wait before reconnecting when the server has not said (`retry:`): what
@@ -187,7 +187,9 @@ impl<T: DeserializeOwned> Events<T> {
         if let Some(id) = self.last_event_id().and_then(|id| HeaderValue::from_str(id).ok()) {
             request.headers.insert(HeaderName::from_static("last-event-id"), id);
         }
-        Box::pin(async move { execute::<Streamed>(&call.client.inner, call.endpoint, &request).await })
+        Box::pin(async move {
+            execute::<Streamed>(&call.client.inner, call.endpoint, &request, CacheStatus::Uncached).await
+        })
     }
 }
 

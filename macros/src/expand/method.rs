@@ -43,6 +43,7 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let cache = cache_spec(krate, e.shared.cache.as_ref().or(api.shared.cache.as_ref()));
     let retryable = method.is_idempotent() || e.idempotent.is_some() || e.idempotency_key.is_some();
 
     // Path values in template order.
@@ -117,6 +118,7 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
             rate_limit,
             retryable,
             idempotency_key,
+            cache,
             path_values: quote!(#(#path_values),*),
             params: quote!(#(#params)*),
         },
@@ -136,6 +138,7 @@ struct EndpointTokens {
     rate_limit: TokenStream,
     retryable: bool,
     idempotency_key: TokenStream,
+    cache: TokenStream,
     path_values: TokenStream,
     params: TokenStream,
 }
@@ -162,6 +165,7 @@ fn finish(
         rate_limit,
         retryable,
         idempotency_key,
+        cache,
         path_values,
         params,
     } = t;
@@ -191,6 +195,7 @@ fn finish(
                 rate_limit: #rate_limit,
                 retryable: #retryable,
                 idempotency_key: #idempotency_key,
+                cache: #cache,
             };
             #spec
             #call
@@ -267,6 +272,18 @@ pub fn rate_limit(krate: &syn::Path, shared: &Shared) -> TokenStream {
         None => quote!(),
     };
     quote!(::core::option::Option::Some(#krate::RateLimit::#ctor(#n)#burst))
+}
+
+/// The method's `#[cache(...)]`, else the trait's, as a `CacheSpec`.
+fn cache_spec(krate: &syn::Path, cache: Option<&(crate::attr::CacheArgs, Span)>) -> TokenStream {
+    match cache {
+        None => quote!(::core::option::Option::None),
+        Some((c, _)) if c.off.is_present() => quote!(::core::option::Option::Some(#krate::CacheSpec::Off)),
+        Some((c, _)) => {
+            let ttl = duration(c.ttl.as_ref());
+            quote!(::core::option::Option::Some(#krate::CacheSpec::On { ttl: #ttl }))
+        }
+    }
 }
 
 fn duration(d: Option<&crate::attr::DurationArg>) -> TokenStream {
