@@ -114,7 +114,7 @@ async fn cached(
             match cache.revalidated(stale, &headers, ttl).await {
                 Ok(response) => return (Ok(response), sent),
                 Err(place) => {
-                    tracing::debug!("restrait: a 304 did not match the stored response; sending the request again without validators");
+                    tracing::debug!("restrait: a 304 matched no stored response (changed or removed meanwhile); sending the request again without validators");
                     let (outcome, more) = execute(client, endpoint, request, CacheStatus::Miss).await;
                     return (store(cache, &place, outcome, ttl).await, sent + more);
                 }

@@ -29,9 +29,11 @@
 //!   values of the headers the response named; `Vary: *` is never stored.
 //! - **Kept**: while fresh, plus a day when the response has a validator (`ETag`,
 //!   `Last-Modified`), so that it can be revalidated with a 304 rather than fetched again.
-//! - **A 304 that does not match** the stored response (another `ETag`) cannot confirm it: the
-//!   request is sent once more without validators. An entry removed from the store after the
-//!   lookup does not matter: the call holds the copy it read.
+//! - **A 304 confirms what the store holds when it arrives**, read again then: if the entry
+//!   was removed meanwhile (evicted, or ended by another process's `no-store` answer), or the
+//!   304 does not match it (another `ETag`), the request is sent once more without
+//!   validators: a 304 has no body, so without a stored response to update it answers
+//!   nothing.
 //! - **Errors are not cached**, and a stale entry does not answer for a failed revalidation
 //!   (no `stale-if-error`).
 //!
@@ -157,7 +159,6 @@ pub(crate) enum Lookup {
 /// A stale entry being revalidated.
 pub(crate) struct Stale {
     pub(crate) conditional: Prepared,
-    stored: Stored,
     place: Place,
 }
 
@@ -187,10 +188,7 @@ impl CacheLayer {
         let key = key::primary(credentials, self.nonce, request);
         let parts = policy::request_parts(request);
         let Some(request_parts) = &parts else { return Lookup::Miss(Place { key, parts }) };
-        let mut found = self.get(&key).await;
-        if let Some(Kind::Variants(names)) = found.as_deref().map(|e| &e.kind) {
-            found = self.get(&key::variant(&key, names, &request.headers)).await;
-        }
+        let found = self.find(&key, &request.headers).await;
         let Some(Kind::Response(stored)) = found.as_deref().map(|e| &e.kind) else {
             return Lookup::Miss(Place { key, parts });
         };
@@ -206,28 +204,31 @@ impl CacheLayer {
                 for (name, value) in validators {
                     conditional.headers.insert(name, value);
                 }
-                Lookup::Stale(Box::new(Stale {
-                    conditional,
-                    stored: Stored::clone(stored),
-                    place: Place { key, parts },
-                }))
+                Lookup::Stale(Box::new(Stale { conditional, place: Place { key, parts } }))
             }
             policy::Freshness::Unusable => Lookup::Miss(Place { key, parts }),
         }
     }
 
     /// The stored response confirmed by a `304 Not Modified` with `headers`, updated and
-    /// stored again; `Err` with the entry's place when the 304 does not match the stored
-    /// response (the request must then be sent again without validators).
+    /// stored again; `Err` with the entry's place when the store no longer holds a response
+    /// for the request or the 304 does not match the one it holds (the request must then be
+    /// sent again without validators).
+    ///
+    /// The entry is read again rather than taken from the lookup: in a shared store another
+    /// process may have removed it (a `no-store` answer) or replaced it while the conditional
+    /// request was out, and the store, not this call's copy, says what may be served.
     pub(crate) async fn revalidated(
         &self,
         stale: Box<Stale>,
         headers: &HeaderMap,
         ttl: Option<Duration>,
     ) -> Result<RawResponse, Place> {
-        let Stale { stored, place, .. } = *stale;
+        let Stale { place, .. } = *stale;
         let Some(parts) = &place.parts else { return Err(place) };
-        let Some((updated, keep_for)) = policy::not_modified(&stored, parts, headers, self.now(), ttl) else {
+        let found = self.find(&place.key, &parts.headers).await;
+        let Some(Kind::Response(stored)) = found.as_deref().map(|e| &e.kind) else { return Err(place) };
+        let Some((updated, keep_for)) = policy::not_modified(stored, parts, headers, self.now(), ttl) else {
             return Err(place);
         };
         let response = RawResponse {
@@ -269,6 +270,16 @@ impl CacheLayer {
         let variant = key::variant(&place.key, &names, &parts.headers);
         self.put(&place.key, CachedResponse::variants(names), keep_for).await;
         self.put(&variant, CachedResponse::response(stored), keep_for).await;
+    }
+
+    /// The entry stored for a request with `headers` under the primary `key`: the response
+    /// itself, or the variant its `Vary` names select.
+    async fn find(&self, key: &str, headers: &HeaderMap) -> Option<Arc<CachedResponse>> {
+        let found = self.get(key).await;
+        match found.as_deref().map(|e| &e.kind) {
+            Some(Kind::Variants(names)) => self.get(&key::variant(key, names, headers)).await,
+            _ => found,
+        }
     }
 
     async fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
