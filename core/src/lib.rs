@@ -142,6 +142,7 @@ mod retry;
 mod send;
 mod trace;
 pub mod transport;
+mod validate;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -153,7 +154,7 @@ pub use async_trait::async_trait;
 pub use auth::{Auth, Authenticate};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use endpoint::RateLimit;
-pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind};
+pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind, Violation};
 pub use interceptor::Interceptor;
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
 pub use paginate::{Page, Pages, Paginated};

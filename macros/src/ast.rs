@@ -29,6 +29,8 @@ pub struct Shared {
     pub timeout: Option<TimeoutArgs>,
     pub retry: Option<(RetryArgs, Span)>,
     pub rate_limit: Option<RateLimitArgs>,
+    /// `#[validate]` (true) or `#[validate(off)]` (false), and the attribute's name.
+    pub validate: Option<(bool, Span)>,
 }
 
 pub struct Endpoint {
