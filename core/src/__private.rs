@@ -12,10 +12,11 @@ pub use crate::decode::{
 pub use crate::endpoint::RetrySpec;
 pub use crate::endpoint::{ApiInfo, Endpoint, PathPart, Timeouts};
 pub use crate::engine::invoke;
-pub use crate::paginate::paginate;
 pub use crate::paginate::spec::PageSpec;
+pub use crate::paginate::{paginate, paginate_validated};
 pub use crate::params::{path_param, PathParam, RawBody};
 pub use crate::stream::{open, opener, Open, Opener};
+pub use crate::validate::{must_validate, MustValidate, ValidatedJson};
 
 /// The limiter's core, exposed for the benchmarks in `core/benches`.
 pub use crate::rate_limit::gcra::Gcra;

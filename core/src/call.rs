@@ -124,6 +124,19 @@ impl<'a, C: Target> Call<'a, C> {
         }
     }
 
+    /// `#[validate]`: checks the request body or a `#[query(flatten)]` struct before anything
+    /// is sent; a value that breaks a rule is a `Request` error listing every violation.
+    pub fn validate<T: crate::validate::MustValidate + ?Sized>(&mut self, value: &T) {
+        let violations = value.violations();
+        if !violations.is_empty() {
+            let message = format!(
+                "the request failed validation, so nothing was sent: {}",
+                crate::validate::describe(&violations)
+            );
+            self.fail(Error::request(message).with_violations(violations));
+        }
+    }
+
     fn push_query(&mut self, pairs: &str) {
         if pairs.is_empty() {
             return;

@@ -122,6 +122,15 @@ pub struct DecodeDetails {
     pub target: &'static str,
 }
 
+/// A rule a value broke under `#[validate]`: where, and what the rule says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The field path, like `items[2].email` (empty for the value itself).
+    pub path: String,
+    /// The rule's message, like `not a valid email`.
+    pub message: String,
+}
+
 /// A failed call. Every error names the operation, the HTTP method, the URL (secrets
 /// redacted) and how many requests were sent; inspect it with [`kind`](Error::kind),
 /// [`status`](Error::status) and the `is_*` predicates.
@@ -142,6 +151,7 @@ struct Inner {
     retry_after: Option<Duration>,
     timeout: Option<(TimeoutKind, Duration)>,
     decode: Option<DecodeDetails>,
+    violations: Vec<Violation>,
     message: Option<Cow<'static, str>>,
     source: Option<Box<dyn StdError + Send + Sync>>,
     /// The request provably never reached the server (the connection was never made).
@@ -172,6 +182,7 @@ impl Error {
                 retry_after: None,
                 timeout: None,
                 decode: None,
+                violations: Vec::new(),
                 message: None,
                 source: None,
                 unsent: false,
@@ -228,6 +239,17 @@ impl Error {
         self
     }
 
+    pub(crate) fn with_violations(mut self, violations: Vec<Violation>) -> Self {
+        self.inner.violations = violations;
+        self
+    }
+
+    /// The body alone, without a status: a successful response the error is about.
+    pub(crate) fn with_body(mut self, body: Bytes) -> Self {
+        self.inner.body = Some(body);
+        self
+    }
+
     pub(crate) fn with_response(
         mut self,
         status: StatusCode,
@@ -274,6 +296,10 @@ impl Error {
         if let Some(decode) = &mut i.decode {
             clean(&mut decode.snippet);
             clean(&mut decode.path);
+        }
+        for v in &mut i.violations {
+            clean(&mut v.path);
+            clean(&mut v.message);
         }
         for value in i.headers.iter_mut().flat_map(|h| h.values_mut()) {
             if let Some(scrubbed) = secrets.scrub_bytes(value.as_bytes()) {
@@ -376,6 +402,13 @@ impl Error {
     /// Where a `Decode` error happened.
     pub fn decode_details(&self) -> Option<&DecodeDetails> {
         self.inner.decode.as_ref()
+    }
+
+    /// Under `#[validate]` (feature `validate`): every rule the response, an item of a page,
+    /// or the request's body or query struct broke, in the order garde reports them. Empty for
+    /// every other error.
+    pub fn violations(&self) -> &[Violation] {
+        &self.inner.violations
     }
 
     fn advice(&self) -> &'static str {

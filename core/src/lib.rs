@@ -153,6 +153,7 @@ mod send;
 mod stream;
 mod trace;
 pub mod transport;
+mod validate;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -164,7 +165,7 @@ pub use async_trait::async_trait;
 pub use auth::{Auth, Authenticate};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use endpoint::{CacheSpec, RateLimit};
-pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind};
+pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind, Violation};
 pub use interceptor::Interceptor;
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
 pub use paginate::{Page, Pages, Paginated};

@@ -33,6 +33,8 @@ pub struct Shared {
     pub rate_limit: Option<RateLimitArgs>,
     /// `#[cache(...)]` and the span of its name.
     pub cache: Option<(CacheArgs, Span)>,
+    /// `#[validate]` (true) or `#[validate(off)]` (false), and the attribute's name.
+    pub validate: Option<(bool, Span)>,
 }
 
 pub struct Endpoint {

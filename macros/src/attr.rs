@@ -812,3 +812,15 @@ pub fn read_paginate(cx: &mut Ctxt, attr: &Attribute) -> Option<PaginateArgs> {
     }
     ok.then_some(PaginateArgs { style, options })
 }
+
+/// `#[validate]` (true) or `#[validate(off)]` (false).
+pub fn read_validate(cx: &mut Ctxt, attr: &Attribute) -> Option<bool> {
+    match &attr.meta {
+        syn::Meta::Path(_) => Some(true),
+        syn::Meta::List(list) if list.tokens.to_string() == "off" => Some(false),
+        _ => {
+            cx.error_at(attr, "`#[validate]` takes no keys: write `#[validate]`, or `#[validate(off)]` to turn a trait-level one off for this method");
+            None
+        }
+    }
+}

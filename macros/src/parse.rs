@@ -15,7 +15,7 @@ use crate::ctxt::Ctxt;
 use crate::path;
 
 /// Attributes restrait reads on the trait or its methods (besides the HTTP methods).
-const SHARED: &[&str] = &["header", "retry", "rate_limit", "timeout", "cache"];
+const SHARED: &[&str] = &["header", "retry", "rate_limit", "timeout", "cache", "validate"];
 const METHOD_ONLY: &[&str] = &["idempotent", "idempotency_key", "paginate"];
 const ARGUMENT_ONLY: &[&str] = &["query", "body"];
 const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
@@ -220,6 +220,7 @@ fn read_shared(cx: &mut Ctxt, attrs: &mut Vec<Attribute>, place: Place) -> Share
                 "rate_limit" => shared.rate_limit = attr::read_rate_limit(cx, a),
                 "timeout" => shared.timeout = attr::read_timeout(cx, a),
                 "cache" => shared.cache = attr::read_cache(cx, a),
+                "validate" => shared.validate = attr::read_validate(cx, a).map(|on| (on, name_span(a))),
                 _ => unreachable!("SHARED lists these"),
             }
             return false;

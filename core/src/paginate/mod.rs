@@ -296,3 +296,19 @@ pub fn paginate<T: crate::decode::JsonBody + Send + 'static>(
         Err(e) => Paginated::failed(e),
     }
 }
+
+/// Used by generated code under `#[validate]`: [`paginate`], with each item checked.
+pub fn paginate_validated<T: crate::decode::JsonBody + crate::validate::MustValidate + Send + 'static>(
+    call: crate::call::Call<'_, crate::client::Client>,
+    spec: &'static spec::PageSpec,
+) -> Paginated<T> {
+    let client = call.client.clone();
+    let endpoint = call.endpoint;
+    match crate::engine::prepare(call) {
+        Ok(template) => Paginated::new(
+            Pager::new(client, endpoint, spec, template).validating(<T as crate::validate::MustValidate>::violations),
+            spec.prefetch,
+        ),
+        Err(e) => Paginated::failed(e),
+    }
+}

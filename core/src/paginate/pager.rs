@@ -16,7 +16,7 @@ use crate::call::Prepared;
 use crate::client::Client;
 use crate::endpoint::Endpoint;
 use crate::engine::{annotate, execute, on_complete};
-use crate::error::{DecodeDetails, Error, ErrorKind, Result};
+use crate::error::{DecodeDetails, Error, ErrorKind, Result, Violation};
 use crate::operation::Pagination;
 use crate::response::{CacheStatus, RawResponse};
 
@@ -50,6 +50,8 @@ pub(crate) struct Pager<T> {
     /// position parameter answers every request with the same page, and those requests all
     /// differ, so only the answers can tell.
     last_body: Option<bytes::Bytes>,
+    /// `#[validate]`: the rules each item breaks (see [`Pager::validating`]).
+    check: Option<fn(&T) -> Vec<Violation>>,
     _items: PhantomData<fn() -> T>,
 }
 
@@ -69,8 +71,16 @@ impl<T: DeserializeOwned> Pager<T> {
             pages: 0,
             seen: HashSet::new(),
             last_body: None,
+            check: None,
             _items: PhantomData,
         }
+    }
+
+    /// Checks each item of every page with `check`: the first item that breaks a rule ends the
+    /// stream with an error naming its page and index.
+    pub(crate) fn validating(mut self, check: fn(&T) -> Vec<Violation>) -> Self {
+        self.check = Some(check);
+        self
     }
 
     /// The next page, or `None` after the last one.
@@ -122,6 +132,14 @@ impl<T: DeserializeOwned> Pager<T> {
         let (items_name, items) = take_items(self.spec, &mut body).map_err(annotate)?;
         let count = items.len();
         let items: Vec<T> = decode_items(&items_name, items).map_err(annotate)?;
+        if let Some(check) = self.check {
+            let bad = items.iter().enumerate().map(|(i, item)| (i, check(item))).find(|(_, v)| !v.is_empty());
+            if let Some((index, violations)) = bad {
+                self.next = Next::Done;
+                let e = crate::validate::item_error(&items_name, self.pages + 1, index, violations);
+                return Err(annotate(e.with_body(response.body)));
+            }
+        }
         self.pages += 1;
         self.next = self.after(&request.url, &body, &headers, count).unwrap_or_else(|e| Next::Failed(annotate(e)));
         Ok(Page { items, meta: body, status, headers, number: self.pages })

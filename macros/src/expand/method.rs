@@ -52,12 +52,21 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
         let (ident, ty) = (&p.ident, &p.ty);
         Some(quote_spanned!(ty.span()=> #krate::__private::path_param::<#ty>(&#ident)))
     });
+    // `#[validate]` on the method, else on the trait; `#[validate(off)]` turns it off.
+    let validate = e.shared.validate.or(api.shared.validate).is_some_and(|(on, _)| on);
     let params = e.params.iter().filter_map(|p| {
         let (ident, ty) = (&p.ident, &p.ty);
+        // Checked before anything is sent; `validate` is `Call::validate`, at the user's type.
+        let checked =
+            matches!(p.kind, ParamKind::Query { flatten: true, .. } | ParamKind::Body(BodyKind::Json | BodyKind::Form));
+        let check = match validate && checked {
+            true => quote_spanned!(ty.span()=> __restrait_call.validate::<#ty>(&#ident);),
+            false => quote!(),
+        };
         Some(match &p.kind {
             ParamKind::Path => return None,
             ParamKind::Query { flatten: true, .. } => {
-                quote_spanned!(ty.span()=> __restrait_call.query_flatten::<#ty>(&#ident);)
+                quote_spanned!(ty.span()=> #check __restrait_call.query_flatten::<#ty>(&#ident);)
             }
             ParamKind::Query { name, .. } => quote_spanned!(ty.span()=> __restrait_call.query::<#ty>(#name, &#ident);),
             ParamKind::Header { name, .. } if is_option(ty) => quote! {
@@ -68,8 +77,12 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
             ParamKind::Header { name, .. } => {
                 quote_spanned!(ty.span()=> __restrait_call.header::<#ty>(#name, &#ident);)
             }
-            ParamKind::Body(BodyKind::Json) => quote_spanned!(ty.span()=> __restrait_call.json_body::<#ty>(&#ident);),
-            ParamKind::Body(BodyKind::Form) => quote_spanned!(ty.span()=> __restrait_call.form_body::<#ty>(&#ident);),
+            ParamKind::Body(BodyKind::Json) => {
+                quote_spanned!(ty.span()=> #check __restrait_call.json_body::<#ty>(&#ident);)
+            }
+            ParamKind::Body(BodyKind::Form) => {
+                quote_spanned!(ty.span()=> #check __restrait_call.form_body::<#ty>(&#ident);)
+            }
             ParamKind::Body(BodyKind::Raw) => quote_spanned!(ty.span()=> __restrait_call.raw_body::<#ty>(#ident);),
         })
     });
@@ -78,8 +91,14 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
         Some((Some(args), _)) => {
             let spec = page_spec(krate, args);
             let item = check::paginated_item(&sig.output).expect("checked: #[paginate] methods return Paginated<T>");
-            let run =
-                quote_spanned!(item.span()=> #krate::__private::paginate::<#item>(__restrait_call, &__RESTRAIT_PAGES));
+            let run = match validate {
+                true => {
+                    quote_spanned!(item.span()=> #krate::__private::paginate_validated::<#item>(__restrait_call, &__RESTRAIT_PAGES))
+                }
+                false => {
+                    quote_spanned!(item.span()=> #krate::__private::paginate::<#item>(__restrait_call, &__RESTRAIT_PAGES))
+                }
+            };
             (quote!(const __RESTRAIT_PAGES: #krate::__private::PageSpec = #spec;), run, false)
         }
         _ => match check::decoder(&sig.output) {
@@ -92,12 +111,16 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
                 // unmet bound, which rustc reports once.
                 let range = decoder.json_type().map_or_else(|| (Span::call_site(), Span::call_site()), span_range);
                 let krate_at = respan(krate.to_token_stream(), range.0);
-                let check = match decoder.json_type() {
-                    Some(ty) => quote_spanned!(range.0=> #krate_at::__private::json_body::<#ty>();),
-                    None => quote!(),
+                let check = match (decoder.json_type(), validate) {
+                    (Some(ty), false) => quote_spanned!(range.0=> #krate_at::__private::json_body::<#ty>();),
+                    (Some(ty), true) => quote_spanned! {range.0=>
+                        #krate_at::__private::json_body::<#ty>();
+                        #krate_at::__private::must_validate::<#ty>();
+                    },
+                    (None, _) => quote!(),
                 };
                 let output = check::result_type(&sig.output).expect("checked: async methods return Result<T>");
-                let decoder = decoder_type(&krate_at, &decoder, range);
+                let decoder = decoder_type(&krate_at, &decoder, range, validate);
                 let decoder = quote_spanned!(range.0=> #krate_at::__private::decoder::<#decoder, #output>());
                 (quote!(), quote!(#check #krate::__private::invoke(__restrait_call, #decoder)), true)
             }
@@ -307,15 +330,17 @@ pub fn timeouts(krate: &syn::Path, t: Option<&TimeoutArgs>) -> TokenStream {
 /// The decoder type of a declared `Result<T>`. Our tokens open at `first` and close at `last`
 /// (the first and last tokens of the JSON type), so that rustc reports the type argument at the
 /// same place as the user's type itself.
-fn decoder_type(krate: &TokenStream, d: &Decoder, (first, last): (Span, Span)) -> TokenStream {
+/// Under `#[validate]`, the JSON decoder also checks the value.
+fn decoder_type(krate: &TokenStream, d: &Decoder, (first, last): (Span, Span), validate: bool) -> TokenStream {
     let close = quote_spanned!(last=> >);
     match d {
         Decoder::Unit => quote_spanned!(first=> #krate::__private::Unit),
         Decoder::Text => quote_spanned!(first=> #krate::__private::Text),
         Decoder::Bytes => quote_spanned!(first=> #krate::__private::RawBytes),
+        Decoder::Json(ty) if validate => quote_spanned!(first=> #krate::__private::ValidatedJson<#ty #close),
         Decoder::Json(ty) => quote_spanned!(first=> #krate::__private::Json<#ty #close),
         Decoder::Response(inner) => {
-            let inner = decoder_type(krate, inner, (first, last));
+            let inner = decoder_type(krate, inner, (first, last), validate);
             quote_spanned!(first=> #krate::__private::WithResponse<#inner #close)
         }
         // Rejected by `check::streams_are_not_wrapped`; nothing is expanded then.
