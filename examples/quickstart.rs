@@ -137,6 +137,16 @@ async fn status_errors(shop: &BookshopClient) -> Result<(), Failure> {
     let err = shop.create_book(&invalid).await.expect_err("the demo API rejects an empty title");
     let code = err.api_error::<ApiError>().map_or("-", |e| e.code.as_str());
     println!("create_book(title: \"\") -> kind {:?}, status {:?}, code {code:?}", err.kind(), err.status());
+
+    // The same book through a method under #[validate]: NewBook's garde rules are checked
+    // first, so the mistake is caught without a request.
+    let err = shop
+        .create_book_checked(&NewBook { year: 1066, ..invalid })
+        .await
+        .expect_err("NewBook's rules reject an empty title and a year before printing");
+    let broken: Vec<String> = err.violations().iter().map(|v| format!("{}: {}", v.path, v.message)).collect();
+    println!("create_book_checked(title: \"\", year: 1066) -> kind {:?}, requests sent {}", err.kind(), err.attempts());
+    println!("  violations() = {broken:?}");
     Ok(())
 }
 

@@ -19,36 +19,51 @@ use std::collections::BTreeMap;
 use restrait::{api, delete, get, post, put, Paginated, Response, Result};
 use serde::{Deserialize, Serialize};
 
-/// A book of the shop.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+/// A book of the shop. Its garde rules are what the shop promises; `create_book_checked`
+/// checks the book it answers with against them.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, garde::Validate)]
 pub struct Book {
     /// Assigned by the shop.
+    #[garde(skip)]
     pub id: u64,
     /// The title.
+    #[garde(length(min = 1))]
     pub title: String,
     /// The authors, comma-separated.
+    #[garde(length(min = 1))]
     pub author: String,
     /// Year of publication.
+    #[garde(skip)]
     pub year: u16,
     /// Price in cents.
+    #[garde(skip)]
     pub price_cents: u32,
     /// Free-form labels.
     #[serde(default)]
+    #[garde(skip)]
     pub tags: Vec<String>,
 }
 
 /// The fields of a book to create or replace.
-#[derive(Clone, Debug, Serialize)]
+///
+/// Its rules are garde's: a method under `#[validate]` (`create_book_checked`) checks them
+/// before sending, so a book the shop would reject never leaves the process.
+#[derive(Clone, Debug, Serialize, garde::Validate)]
 pub struct NewBook<'a> {
     /// The title; must not be empty.
+    #[garde(length(min = 1))]
     pub title: &'a str,
     /// The authors; must not be empty.
+    #[garde(length(min = 1))]
     pub author: &'a str,
-    /// Year of publication.
+    /// Year of publication: not before printing.
+    #[garde(range(min = 1450))]
     pub year: u16,
     /// Price in cents.
+    #[garde(skip)]
     pub price_cents: u32,
     /// Free-form labels.
+    #[garde(skip)]
     pub tags: &'a [&'a str],
 }
 
@@ -119,6 +134,13 @@ pub trait Bookshop {
     /// Add a book; the answer is `201 Created` with a `Location` header.
     #[post("/books")]
     async fn create_book(&self, #[body] book: &NewBook<'_>) -> Result<Response<Book>>;
+
+    /// Add a book, checked against `NewBook`'s rules first: a book that breaks one is a
+    /// `Request` error listing every broken rule, and nothing is sent. The answer is checked
+    /// against `Book`'s rules.
+    #[post("/books")]
+    #[validate]
+    async fn create_book_checked(&self, #[body] book: &NewBook<'_>) -> Result<Response<Book>>;
 
     /// Replace a book.
     #[put("/books/<id>")]
