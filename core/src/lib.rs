@@ -49,6 +49,7 @@
 //! | `#[header("Name: value")]` | trait, method | a static header; a method's replaces the trait's of the same name |
 //! | `#[timeout("10s")]`, `#[timeout(total = "30s", attempt = "5s")]` | trait, method | total deadline and per-attempt timeout |
 //! | `#[cache]`, `#[cache(ttl = "5m")]`, `#[cache(off)]` | trait, method (GET, HEAD) | the response cache: HTTP semantics, freshness forced for `ttl`, or never (see [`cache`]) |
+//! | `#[validate]`, `#[validate(off)]` | trait, method | feature `validate`: check request bodies, `#[query(flatten)]` structs, decoded responses and paginated items with garde (see below) |
 //! | no attribute on an argument | argument | fills the `<name>` placeholder of the same name, percent-encoded |
 //! | `#[query]`, `#[query("wire")]`, `#[query(flatten)]` | argument | a query parameter (`None` omitted, a slice repeated), or a struct's fields |
 //! | `#[header("Name")]` | argument | a per-call header (`None` omitted) |
@@ -93,6 +94,27 @@
 //! an idle runtime with a paused clock may jump to such a deadline too (the timer then fires
 //! into nothing).
 //!
+//! ## Validation
+//!
+//! Under `#[validate]` (feature `validate`), a value whose type implements `garde::Validate`
+//! is checked at the right moment, and a failure reads like a decode error:
+//!
+//! - a `#[body]` or `#[query(flatten)]` argument, before anything is sent: a
+//!   [`Request`](ErrorKind::Request) error, nothing on the wire;
+//! - the decoded `T` of `Result<T>` or `Result<Response<T>>`: a [`Decode`](ErrorKind::Decode)
+//!   error with the body ([`Error::body`]), never retried;
+//! - each item of a `Paginated<T>`: a `Decode` error naming the page and the item's index,
+//!   paths under the items' field (`data[3].email`).
+//!
+//! [`Error::violations`] lists every broken rule as a [`Violation`] (field path like
+//! `items[2].email`, and garde's message); the message names them all. `Decode` rather than a
+//! kind of its own: to a caller a response that breaks the API's promises is a body that does
+//! not match its type, handled the same way. Arguments and return types that carry no rules
+//! (`()`, `String`, `Bytes`, path and plain query values) are not checked; neither are the
+//! records of streams (`JsonLines<T>`, `Events<T>`). A type under `#[validate]` that does not
+//! implement `garde::Validate` is one compile error at the type; `#[validate(off)]` on a method
+//! turns a trait's off. Without the attribute, nothing of this is compiled into a call.
+//!
 //! ## Cargo features
 //!
 //! - `rustls` (default): TLS through rustls with the ring provider.
@@ -107,6 +129,7 @@
 //!   per request than reqwest. Every crate it needs is already built for reqwest.
 //! - `redis`: `restrait::redis`, rate-limit quotas and the response cache shared by a fleet of
 //!   processes through Redis (the `redis` crate with tokio and its connection manager).
+//! - `validate`: `#[validate]` checks values with `garde` (see [Validation](#validation)).
 //!
 //! ## Dependencies, and why
 //!
@@ -123,6 +146,10 @@
 //! - `http-cache-semantics`: the response cache's RFC 9111 rules (maintained, used by
 //!   http-cache), in private mode; `lru`: the in-memory cache store's recency order.
 //! - `redis` (feature `redis` only): connections, the connection manager, scripts.
+//! - `garde` (feature `validate` only, without default features): chosen over `validator`
+//!   because its report is a flat list of field paths with messages (`items[2].email`), which
+//!   is what an error should name, nested types are reached with `dive`, and without default
+//!   features it brings no regex engine.
 
 #![warn(missing_docs)]
 
