@@ -5,16 +5,22 @@
 # the two alternating, and the median of each is printed with their ratio.
 #
 #   bash benches/compile_time.sh [ROUNDS]      (default 5; needs cargo and python3)
+#   bash benches/compile_time.sh ROUNDS OTHER  default features of this checkout against those
+#                                              of the checkout at OTHER (a worktree of an
+#                                              earlier commit, say): what a change costs users
+#                                              who do not use it
 #
 # It measures `cargo build` (dev profile) of the SDK crate: the macro's expansion and the
 # compilation of what it emits, which is what a user pays on every edit of their SDK.
 set -euo pipefail
 rounds="${1:-5}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+other="${2:-}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-sdk() { # $1: directory, $2: features of restrait
+sdk() { # $1: directory, $2: features of restrait, $3: the restrait checkout (default: this one)
+    local root="${3:-$root}"
     mkdir -p "$1/src"
     cat > "$1/Cargo.toml" <<TOML
 [package]
@@ -41,7 +47,13 @@ TOML
 }
 
 sdk "$work/default" ''
-sdk "$work/hyper" '"hyper"'
+if [[ -n "$other" ]]; then
+    # The second configuration is the other checkout's default features, under the same
+    # name so that the rest of the script is unchanged.
+    sdk "$work/hyper" '' "$(cd "$other" && pwd)"
+else
+    sdk "$work/hyper" '"hyper"'
+fi
 for config in default hyper; do
     (cd "$work/$config" && cargo build --quiet --offline 2>/dev/null || cargo build --quiet)
 done
@@ -60,4 +72,8 @@ for _ in $(seq 1 "$rounds"); do
 done
 d=$(median < "$work/default.times")
 h=$(median < "$work/hyper.times")
-python3 -c "print(f'compile time of a 200-method trait: default features {$d:.2f} s, with hyper {$h:.2f} s (medians of $rounds), ratio {$h / $d:.3f}')"
+if [[ -n "$other" ]]; then
+    python3 -c "print(f'compile time of a 200-method trait, default features: this checkout {$d:.2f} s, $other {$h:.2f} s (medians of $rounds), ratio this/other {$d / $h:.3f}')"
+else
+    python3 -c "print(f'compile time of a 200-method trait: default features {$d:.2f} s, with hyper {$h:.2f} s (medians of $rounds), ratio {$h / $d:.3f}')"
+fi
