@@ -3,6 +3,7 @@
 //! anything is sent.
 
 use std::fmt::{self, Display};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
@@ -47,6 +48,8 @@ pub struct Call<'a, C> {
     query: String,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<(Bytes, &'static str)>,
+    /// A multipart form: `#[body(multipart)]`, or the `#[part]` arguments as they come.
+    form: Option<crate::multipart::Form>,
     error: Option<Error>,
 }
 
@@ -57,6 +60,16 @@ pub(crate) struct Prepared {
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
+    /// A multipart body, read as it is sent (each attempt opens it again).
+    pub(crate) form: Option<Arc<crate::multipart::Encoded>>,
+}
+
+impl Prepared {
+    /// Whether the body can be sent again: a retry, a redirect that keeps it, or a resend
+    /// after renewed credentials may send it (not a multipart form with a stream part).
+    pub(crate) fn is_replayable(&self) -> bool {
+        self.form.as_ref().is_none_or(|form| form.is_replayable())
+    }
 }
 
 impl<'a, C: Target> Call<'a, C> {
@@ -68,7 +81,7 @@ impl<'a, C: Target> Call<'a, C> {
         let mut path = String::with_capacity(prefix.len() + 64);
         path.push_str(prefix);
         let query = endpoint.query.to_string();
-        Call { client, endpoint, path, query, headers: Vec::new(), body: None, error: None }
+        Call { client, endpoint, path, query, headers: Vec::new(), body: None, form: None, error: None }
     }
 
     fn fail(&mut self, error: Error) {
@@ -181,6 +194,26 @@ impl<'a, C: Target> Call<'a, C> {
         self.body = Some((value.into_bytes(), "application/octet-stream"));
     }
 
+    /// A `multipart/form-data` body: `#[body(multipart)]`.
+    pub fn multipart_body(&mut self, form: crate::multipart::Form) {
+        self.form = Some(form);
+    }
+
+    /// One part of a `multipart/form-data` body: a `#[part]` argument (`None` adds nothing).
+    pub fn part<P: crate::multipart::IntoPart>(&mut self, name: &'static str, value: P) {
+        if let Some(part) = value.into_part() {
+            self.form.get_or_insert_with(crate::multipart::Form::new).push(name, part);
+        }
+    }
+
+    /// A `#[part(file)]` argument: a part that is a file to the server, named after the
+    /// argument unless it has a file name of its own.
+    pub fn file_part<P: crate::multipart::IntoFilePart>(&mut self, name: &'static str, value: P) {
+        if let Some(part) = value.into_file_part() {
+            self.form.get_or_insert_with(crate::multipart::Form::new).push(name, part.or_file_name(name));
+        }
+    }
+
     /// The URL this call will use, or the first problem found while building it.
     pub(crate) fn finish(self) -> Result<Prepared> {
         if let Some(e) = self.error {
@@ -223,8 +256,27 @@ impl<'a, C: Target> Call<'a, C> {
             }
             bytes
         });
-        Ok(Prepared { method: self.endpoint.operation.method.to_http(), url, headers, body })
+        let form = match self.form {
+            None => None,
+            Some(form) => Some(multipart_headers(form, &mut headers)?),
+        };
+        Ok(Prepared { method: self.endpoint.operation.method.to_http(), url, headers, body, form })
     }
+}
+
+/// Encodes a multipart form, and gives the request its `Content-Type` (with the form's
+/// boundary, whatever a static header said) and, when the form's length is known,
+/// `Content-Length` (so that it is not sent chunked).
+#[cold]
+fn multipart_headers(form: crate::multipart::Form, headers: &mut HeaderMap) -> Result<Arc<crate::multipart::Encoded>> {
+    let encoded = form.encode().map_err(Error::request)?;
+    let content_type = HeaderValue::from_str(&encoded.content_type)
+        .map_err(|_| Error::request("the multipart boundary is not a valid header value"))?;
+    headers.insert(CONTENT_TYPE, content_type);
+    if let Some(length) = encoded.length {
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    Ok(encoded)
 }
 
 /// Percent-encodes a path value as it is written: everything outside RFC 3986's unreserved

@@ -281,7 +281,7 @@ impl<'a> Attempts<'a> {
                 self.client.limiters.pause(pause).await;
             }
             // A 401 to credentials the authenticator could renew: send once more, never twice.
-            if let Some(sent) = last.credentialed.as_deref().filter(|_| self.replays == 0) {
+            if let Some(sent) = last.credentialed.as_deref().filter(|_| self.replays == 0 && request.is_replayable()) {
                 let head = outcome.as_ref().ok().map(|r| (r.status, &r.headers));
                 if self.should_replay(head, sent).await {
                     self.replays += 1;
@@ -295,6 +295,9 @@ impl<'a> Attempts<'a> {
                     return outcome;
                 }
                 Action::Fail => return Err(self.failed(outcome, &last)),
+                Action::Retry { .. } if !request.is_replayable() => {
+                    return Err(self.failed(outcome, &last).not_replayable());
+                }
                 Action::Retry { after, reason } => (after, reason),
             };
             // Back off, or give up when out of attempts, budget or time.

@@ -156,6 +156,8 @@ struct Inner {
     source: Option<Box<dyn StdError + Send + Sync>>,
     /// The request provably never reached the server (the connection was never made).
     unsent: bool,
+    /// A retry would have followed, but the request's body could not be sent again.
+    not_replayable: bool,
 }
 
 /// The call an error belongs to.
@@ -186,6 +188,7 @@ impl Error {
                 message: None,
                 source: None,
                 unsent: false,
+                not_replayable: false,
             }),
         }
     }
@@ -210,6 +213,12 @@ impl Error {
     }
 
     /// Marks a failure that happened before any byte of the request was sent.
+    /// Marks an error that a retry would have followed, had the body been replayable.
+    pub(crate) fn not_replayable(mut self) -> Self {
+        self.inner.not_replayable = true;
+        self
+    }
+
     pub(crate) fn unsent(mut self) -> Self {
         self.inner.unsent = true;
         self
@@ -335,8 +344,12 @@ impl Error {
 
     /// Whether the failure is of a transient class: a connection failure, a timeout, or status
     /// 408, 429, 500, 502, 503 or 504. This says nothing about whether attempts remained or the
-    /// method allowed a retry.
+    /// method allowed a retry. False for a call whose body had a multipart stream part, which
+    /// cannot be sent again (the message then says it was not retried).
     pub fn is_retryable(&self) -> bool {
+        if self.inner.not_replayable {
+            return false;
+        }
         match self.inner.kind {
             // A `RateLimited` error without a status is a pause the server asked for.
             ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::RateLimited => true,
@@ -474,6 +487,16 @@ fn body_excerpt(body: &[u8]) -> Option<String> {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)?;
+        if self.inner.not_replayable {
+            f.write_str("; not retried: the request's body has a multipart stream part, which can be sent only once")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
         if let Some(call) = &i.call {
             write!(f, "{}: {}", call.operation, call.method)?;

@@ -166,6 +166,7 @@ mod endpoint;
 mod engine;
 mod error;
 pub mod interceptor;
+pub mod multipart;
 mod operation;
 mod paginate;
 mod params;

@@ -109,6 +109,12 @@ pub enum ParamLocation {
     FormBody,
     /// A raw byte body (`#[body(raw)]`).
     RawBody,
+    /// A multipart form body (`#[body(multipart)]`).
+    MultipartBody,
+    /// One part of a multipart body (`#[part]`).
+    Part,
+    /// One file part of a multipart body (`#[part(file)]`).
+    FilePart,
 }
 
 /// The pagination style of a `#[paginate]` method.

@@ -8,8 +8,8 @@ use std::fmt;
 use std::future::Future;
 
 use http::header::{
-    HeaderMap, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_LOCATION, CONTENT_TYPE, COOKIE, LOCATION,
-    PROXY_AUTHORIZATION,
+    HeaderMap, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_LENGTH, CONTENT_LOCATION, CONTENT_TYPE,
+    COOKIE, LOCATION, PROXY_AUTHORIZATION,
 };
 use http::{Method, StatusCode};
 use url::{Origin, Url};
@@ -283,18 +283,22 @@ fn decide<B>(client: &Exchange, current: &Prepared, response: &RawResponse<B>, h
         );
     }
 
-    let mut next = current.clone();
     let drop_body = match status.as_u16() {
         303 => current.method != Method::HEAD,
         301 | 302 => current.method == Method::POST,
         _ => false,
     };
+    if !drop_body && !current.is_replayable() {
+        return refuse(Some(&target), "the request's body has a multipart stream part, which can be sent only once");
+    }
+    let mut next = current.clone();
     if drop_body {
         if next.method != Method::HEAD {
             next.method = Method::GET;
         }
         next.body = None;
-        for name in [CONTENT_TYPE, CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_LOCATION] {
+        next.form = None;
+        for name in [CONTENT_TYPE, CONTENT_LENGTH, CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_LOCATION] {
             next.headers.remove(name);
         }
     }

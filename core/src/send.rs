@@ -254,7 +254,7 @@ pub(crate) fn attempt<'a, B: Body + 'a>(
                 let uri =
                     hyper.uri(&request.url).map_err(|e| Error::request("the URL is not a valid URI").with_source(e))?;
                 let parts = to_parts(request, uri, 4);
-                Incoming::Hyper(hyper.exchange(parts, request.body.clone()).await.map_err(custom_error)?)
+                Incoming::Hyper(hyper.exchange(parts, body_of(request)).await.map_err(custom_error)?)
             }
             Wire::Custom(transport) => Incoming::Custom(transport.send(to_http(request)?).await.map_err(custom_error)?),
         };
@@ -284,15 +284,25 @@ fn to_reqwest(request: &Prepared) -> reqwest::Request {
     *req.headers_mut() = request.headers.clone();
     if let Some(body) = &request.body {
         *req.body_mut() = Some(body.clone().into());
+    } else if let Some(form) = &request.form {
+        *req.body_mut() = Some(reqwest::Body::wrap_stream(transport::RequestBody::form(form.clone()).into_stream()));
     }
     req
+}
+
+/// The request's body as a transport takes it.
+fn body_of(request: &Prepared) -> transport::RequestBody {
+    match &request.form {
+        Some(form) => transport::RequestBody::form(form.clone()),
+        None => transport::RequestBody::from(request.body.clone()),
+    }
 }
 
 /// The request as a user's transport takes it.
 fn to_http(request: &Prepared) -> Result<transport::Request, Error> {
     let uri = request.url.as_str().parse().map_err(|e| Error::request("the URL is not a valid URI").with_source(e))?;
     let parts = to_parts(request, uri, 0);
-    Ok(http::Request::from_parts(parts, transport::RequestBody::from(request.body.clone())))
+    Ok(http::Request::from_parts(parts, body_of(request)))
 }
 
 /// The request's head as the `http` crate has it, with room for `room` more headers (so

@@ -143,6 +143,11 @@ pub enum ParamKind {
         lit: LitStr,
     },
     Body(BodyKind),
+    /// `#[part]`, `#[part("name")]`, `#[part(file)]`: one part of a multipart body.
+    Part {
+        name: String,
+        file: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -150,6 +155,8 @@ pub enum BodyKind {
     Json,
     Form,
     Raw,
+    /// `#[body(multipart)]`: a `restrait::multipart::Form`.
+    Multipart,
 }
 
 /// How the response body becomes the declared `T` of `Result<T>`.

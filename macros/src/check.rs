@@ -239,6 +239,19 @@ fn placeholders_match_arguments(cx: &mut Ctxt, e: &Endpoint) {
 //     async fn create(&self, #[body] a: &A, #[body(form)] b: &B)
 fn at_most_one_body(cx: &mut Ctxt, e: &Endpoint) {
     let mut bodies = e.params.iter().filter(|p| matches!(p.kind, ParamKind::Body(_)));
+    // `#[part]` arguments make a multipart body of their own.
+    //     async fn upload(&self, #[body] meta: &Meta, #[part] file: Part)
+    if let Some(body) = e.params.iter().find(|p| matches!(p.kind, ParamKind::Body(_))) {
+        for part in e.params.iter().filter(|p| matches!(p.kind, ParamKind::Part { .. })) {
+            cx.error_span(
+                part.attr_span.unwrap_or_else(|| part.ident.span()),
+                format!(
+                    "`fn {}` already sends `{}` as its body, and `#[part]` arguments make a multipart body of their own; a request has one body, so send `{}` as a `#[part]` too (a JSON value as `serde_json::to_string(..)`), or put every part in one `#[body(multipart)] form: restrait::multipart::Form`",
+                    e.ident, body.ident, body.ident
+                ),
+            );
+        }
+    }
     if let Some(first) = bodies.next() {
         for extra in bodies {
             cx.error_span(
@@ -357,15 +370,20 @@ fn no_body_without_meaning(cx: &mut Ctxt, e: &Endpoint) {
     if method.allows_body() {
         return;
     }
-    for p in e.params.iter().filter(|p| matches!(p.kind, ParamKind::Body(_))) {
-        cx.error_span(
-            p.attr_span.unwrap_or_else(|| p.ident.span()),
-            format!(
+    for p in e.params.iter().filter(|p| matches!(p.kind, ParamKind::Body(_) | ParamKind::Part { .. })) {
+        let message = match p.kind {
+            ParamKind::Part { .. } => format!(
+                "a {} request carries no body, so `{}` cannot be a part of a multipart body; send it as a `#[query]` parameter, or use POST, PUT or PATCH, which may carry a body",
+                method.upper(),
+                p.ident
+            ),
+            _ => format!(
                 "a {} request carries no body; send `{}` as `#[query]` parameters, or use POST, PUT, PATCH or DELETE, which may carry a body",
                 method.upper(),
                 p.ident
             ),
-        );
+        };
+        cx.error_span(p.attr_span.unwrap_or_else(|| p.ident.span()), message);
     }
 }
 

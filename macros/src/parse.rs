@@ -17,7 +17,7 @@ use crate::path;
 /// Attributes restrait reads on the trait or its methods (besides the HTTP methods).
 const SHARED: &[&str] = &["header", "retry", "rate_limit", "timeout", "cache", "validate"];
 const METHOD_ONLY: &[&str] = &["idempotent", "idempotency_key", "paginate"];
-const ARGUMENT_ONLY: &[&str] = &["query", "body"];
+const ARGUMENT_ONLY: &[&str] = &["query", "body", "part"];
 const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
 /// The keys of `#[api(...)]`, as [`ApiArgs`] reads them, each as an example of its use.
 const API_KEYS: &[&str] = &[
@@ -255,6 +255,10 @@ fn read_shared(cx: &mut Ctxt, attrs: &mut Vec<Attribute>, place: Place) -> Share
                 cx.error_at(a, "`#[body]` goes on the argument that is sent as the body, such as `async fn create(&self, #[body] user: &User)`");
                 return false;
             }
+            "part" => {
+                cx.error_at(a, "`#[part]` goes on an argument sent as one part of a multipart body, such as `async fn upload(&self, #[part] title: &str)`");
+                return false;
+            }
             _ => {}
         }
         if let Some(ours) = misspelled(a) {
@@ -463,6 +467,7 @@ fn read_param(cx: &mut Ctxt, typed: &mut syn::PatType) -> Option<Param> {
             "query" => read_query(cx, a, &typed.pat),
             "header" => read_header_param(cx, a),
             "body" => read_body(cx, a),
+            "part" => read_part(cx, a, &typed.pat),
             _ => {
                 if let Some(ours) = misspelled(a) {
                     cx.error_at(a.path(), format!("unknown attribute `#[{name}]`; did you mean `#[{ours}]`?"));
@@ -477,7 +482,7 @@ fn read_param(cx: &mut Ctxt, typed: &mut syn::PatType) -> Option<Param> {
             let this = read.as_ref().map_or_else(|| format!("#[{name}]"), describe);
             let message = match (first, &read) {
                 (ParamKind::Body(_), Some(ParamKind::Body(_))) => format!(
-                    "`{arg}` already has `{}`, and a body has one encoding: keep `#[body]` (JSON), `#[body(form)]` (url-encoded form) or `#[body(raw)]` (bytes), not both",
+                    "`{arg}` already has `{}`, and a body has one encoding: keep `#[body]` (JSON), `#[body(form)]` (url-encoded form), `#[body(raw)]` (bytes) or `#[body(multipart)]` (a multipart form), not both",
                     describe(first)
                 ),
                 _ => format!(
@@ -517,6 +522,9 @@ fn describe(kind: &ParamKind) -> String {
         ParamKind::Body(BodyKind::Json) => "#[body]".into(),
         ParamKind::Body(BodyKind::Form) => "#[body(form)]".into(),
         ParamKind::Body(BodyKind::Raw) => "#[body(raw)]".into(),
+        ParamKind::Body(BodyKind::Multipart) => "#[body(multipart)]".into(),
+        ParamKind::Part { file: true, .. } => "#[part(file)]".into(),
+        ParamKind::Part { .. } => "#[part]".into(),
     }
 }
 
@@ -593,17 +601,46 @@ fn read_body(cx: &mut Ctxt, a: &Attribute) -> Option<ParamKind> {
         [NestedMeta::Meta(syn::Meta::Path(p))] if p.is_ident("json") => BodyKind::Json,
         [NestedMeta::Meta(syn::Meta::Path(p))] if p.is_ident("form") => BodyKind::Form,
         [NestedMeta::Meta(syn::Meta::Path(p))] if p.is_ident("raw") => BodyKind::Raw,
+        [NestedMeta::Meta(syn::Meta::Path(p))] if p.is_ident("multipart") => BodyKind::Multipart,
         _ => {
             let list = &items;
             let written = quote::quote!(#(#list),*);
             cx.error_at(
                 &written,
-                format!("`{written}` is not a body encoding; write `#[body]` (JSON), `#[body(form)]` (url-encoded form) or `#[body(raw)]` (bytes)"),
+                format!("`{written}` is not a body encoding; write `#[body]` (JSON), `#[body(form)]` (url-encoded form), `#[body(raw)]` (bytes) or `#[body(multipart)]` (a `restrait::multipart::Form`)"),
             );
             return None;
         }
     };
     Some(ParamKind::Body(kind))
+}
+
+/// `#[part]`, `#[part("name")]`, `#[part(file)]`, `#[part("name", file)]`.
+fn read_part(cx: &mut Ctxt, a: &Attribute, pat: &Pat) -> Option<ParamKind> {
+    let items = attr::meta_list(cx, a)?;
+    let mut name = None;
+    let mut file = false;
+    for item in &items {
+        match item {
+            NestedMeta::Lit(syn::Lit::Str(s)) if name.is_none() => {
+                if s.value().is_empty() {
+                    cx.error_at(s, "the part name is empty");
+                    return None;
+                }
+                name = Some(s.value());
+            }
+            NestedMeta::Meta(syn::Meta::Path(p)) if p.is_ident("file") && !file => file = true,
+            other => {
+                let written = crate::check::as_written(other);
+                cx.error_at(
+                    other,
+                    format!("`{written}` is not an option of #[part]; write `#[part]`, `#[part(\"wire_name\")]` or `#[part(file)]`"),
+                );
+                return None;
+            }
+        }
+    }
+    Some(ParamKind::Part { name: name.unwrap_or_else(|| wire_name(pat)), file })
 }
 
 /// Whether `ty` is `Option<...>` as written (a per-call header of that type is omitted on `None`).

@@ -133,6 +133,11 @@ impl Authenticate for HmacAuth {
     }
 
     async fn authenticate(&self, request: &mut AuthRequest) -> Result<(), BoxError> {
+        if request.has_streamed_body() {
+            return Err(failure(
+                "HMAC signing digests the body, and a multipart body is read as it is sent; sign such requests with an authenticator of your own, or send the body in memory",
+            ));
+        }
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_err(|_| failure("the system clock is before 1970"))?

@@ -226,9 +226,16 @@ impl AuthRequest {
         &self.inner.headers
     }
 
-    /// The body as it will be sent; empty when there is none.
+    /// The body as it will be sent; empty when there is none, and for a multipart body,
+    /// which is read as it is sent (see [`has_streamed_body`](Self::has_streamed_body)).
     pub fn body(&self) -> &[u8] {
         self.inner.body.as_deref().unwrap_or_default()
+    }
+
+    /// Whether the body is a multipart form read as it is sent, so that [`body`](Self::body)
+    /// cannot show it: a scheme that signs the body must refuse such a request.
+    pub fn has_streamed_body(&self) -> bool {
+        self.inner.form.is_some()
     }
 
     /// Sets a header, replacing any of the same name. The value is marked sensitive (see
@@ -690,6 +697,7 @@ pub(crate) mod tests {
             url: url.parse().unwrap(),
             headers: HeaderMap::new(),
             body: body.map(bytes::Bytes::from_static),
+            form: None,
         })
     }
 

@@ -392,7 +392,7 @@ mod tests {
     use super::*;
 
     fn key(method: http::Method, url: &str) -> u64 {
-        wire_key(&Prepared { method, url: url.parse().unwrap(), headers: HeaderMap::new(), body: None })
+        wire_key(&Prepared { method, url: url.parse().unwrap(), headers: HeaderMap::new(), body: None, form: None })
     }
 
     #[test]

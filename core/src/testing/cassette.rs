@@ -431,6 +431,7 @@ impl Drop for Shared {
 #[async_trait::async_trait]
 impl Transport for Cassette {
     async fn send(&self, request: Request) -> Result<Response, TransportError> {
+        let request = super::in_memory(request).await?;
         let inner = match self.shared.answer(&request)? {
             Answer::Replay(response) => return Ok(response),
             Answer::Send(inner) => inner,

@@ -167,6 +167,7 @@ impl fmt::Debug for MockTransport {
 #[async_trait::async_trait]
 impl Transport for MockTransport {
     async fn send(&self, request: Request) -> Result<Response, TransportError> {
+        let request = super::in_memory(request).await?;
         let reply = self.answer(request)?;
         // tokio's clock, so that a test with paused time passes the delay at once.
         if !reply.delay.is_zero() {

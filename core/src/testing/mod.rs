@@ -119,3 +119,16 @@ mod mock;
 
 pub use cassette::{Cassette, CassetteError, RecordMode};
 pub use mock::{Expectation, MockResponse, MockTransport, RecordedRequest};
+
+/// `request` with a streamed body (a multipart form) read into memory: the mock matches and
+/// the cassette records bytes.
+async fn in_memory(
+    request: crate::transport::Request,
+) -> Result<crate::transport::Request, crate::transport::TransportError> {
+    if !request.body().is_stream() {
+        return Ok(request);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = body.collect().await.map_err(crate::transport::TransportError::other)?;
+    Ok(http::Request::from_parts(parts, crate::transport::RequestBody::from(bytes)))
+}

@@ -3,51 +3,162 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_core::Stream;
 
 use super::BoxError;
+use crate::multipart::{BodyStream, Encoded};
 
-/// The body of a request a transport sends: in memory, so that a retry can send it again.
+/// The body of a request a transport sends: in memory, or (a `multipart/form-data` form)
+/// read as it is sent. Either can be sent again for a retry, except a form with a stream part,
+/// whose second reading fails.
 #[derive(Clone, Default)]
-pub struct RequestBody(Option<Bytes>);
+pub struct RequestBody(Outgoing);
+
+#[derive(Clone, Default)]
+enum Outgoing {
+    #[default]
+    Empty,
+    Bytes(Bytes),
+    Form(Arc<Encoded>),
+}
 
 impl RequestBody {
     /// No body.
     pub fn empty() -> Self {
-        RequestBody(None)
+        RequestBody(Outgoing::Empty)
     }
 
-    /// The body's bytes; `None` when there is no body.
+    /// A multipart form's body.
+    pub(crate) fn form(form: Arc<Encoded>) -> Self {
+        RequestBody(Outgoing::Form(form))
+    }
+
+    /// The body's bytes when it is in memory; `None` when there is no body or it is a stream
+    /// (see [`is_stream`](Self::is_stream)).
     pub fn bytes(&self) -> Option<&Bytes> {
-        self.0.as_ref()
+        match &self.0 {
+            Outgoing::Bytes(b) => Some(b),
+            _ => None,
+        }
     }
 
-    /// The body's bytes, taken out; `None` when there is no body.
+    /// The body's bytes, taken out; `None` when there is no body or it is a stream.
     pub fn into_bytes(self) -> Option<Bytes> {
-        self.0
+        match self.0 {
+            Outgoing::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Whether the body is read as it is sent (a multipart form): send it with
+    /// [`into_stream`](Self::into_stream).
+    pub fn is_stream(&self) -> bool {
+        matches!(self.0, Outgoing::Form(_))
+    }
+
+    /// The body's length in bytes, when known before it is read.
+    pub fn length(&self) -> Option<u64> {
+        match &self.0 {
+            Outgoing::Empty => Some(0),
+            Outgoing::Bytes(b) => Some(b.len() as u64),
+            Outgoing::Form(form) => form.length,
+        }
+    }
+
+    /// The body as a stream of chunks, whatever it is. A failure while reading (a file that
+    /// cannot be read, a stream part sent once already) ends it with an error: fail the
+    /// request with it.
+    pub fn into_stream(self) -> RequestStream {
+        RequestStream(match self.0 {
+            Outgoing::Empty => Streaming::Once(None),
+            Outgoing::Bytes(b) => Streaming::Once(Some(b)),
+            Outgoing::Form(form) => Streaming::Form(form.open()),
+        })
+    }
+
+    /// The whole body in memory (for a transport that must hold it, like a recorder).
+    pub async fn collect(self) -> Result<Bytes, BoxError> {
+        if let Outgoing::Bytes(b) = self.0 {
+            return Ok(b);
+        }
+        let mut stream = self.into_stream();
+        let mut all = bytes::BytesMut::new();
+        while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
+            all.extend_from_slice(&chunk?);
+        }
+        Ok(all.freeze())
     }
 }
 
 impl From<Bytes> for RequestBody {
     fn from(bytes: Bytes) -> Self {
-        RequestBody(Some(bytes))
+        RequestBody(Outgoing::Bytes(bytes))
     }
 }
 
 impl From<Option<Bytes>> for RequestBody {
     fn from(bytes: Option<Bytes>) -> Self {
-        RequestBody(bytes)
+        bytes.map_or_else(RequestBody::empty, RequestBody::from)
     }
 }
 
 impl fmt::Debug for RequestBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Some(b) => write!(f, "RequestBody({} bytes)", b.len()),
-            None => f.write_str("RequestBody(empty)"),
+            Outgoing::Bytes(b) => write!(f, "RequestBody({} bytes)", b.len()),
+            Outgoing::Empty => f.write_str("RequestBody(empty)"),
+            Outgoing::Form(form) => write!(f, "RequestBody({form:?})"),
         }
+    }
+}
+
+/// A request body read chunk by chunk ([`RequestBody::into_stream`]); also an
+/// [`http_body::Body`], so hyper can send it directly.
+pub struct RequestStream(Streaming);
+
+enum Streaming {
+    Once(Option<Bytes>),
+    Form(BodyStream),
+}
+
+impl Stream for RequestStream {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        match &mut self.0 {
+            Streaming::Once(bytes) => std::task::Poll::Ready(bytes.take().map(Ok)),
+            Streaming::Form(form) => Pin::new(form).poll_next(cx),
+        }
+    }
+}
+
+impl http_body::Body for RequestStream {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        self.poll_next(cx).map(|chunk| chunk.map(|r| r.map(http_body::Frame::data)))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match &self.0 {
+            Streaming::Once(b) => http_body::SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            Streaming::Form(form) => {
+                form.length().map_or_else(http_body::SizeHint::default, http_body::SizeHint::with_exact)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for RequestStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RequestStream")
     }
 }
 

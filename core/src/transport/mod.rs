@@ -54,7 +54,7 @@ mod reqwest_transport;
 use std::fmt;
 use std::sync::Arc;
 
-pub use body::{RequestBody, ResponseBody};
+pub use body::{RequestBody, RequestStream, ResponseBody};
 #[cfg(feature = "hyper")]
 pub(crate) use hyper_client::Body as HyperBody;
 #[cfg(feature = "hyper")]

@@ -70,7 +70,9 @@ impl Transport for ReqwestTransport {
         let mut outgoing = reqwest::Request::new(parts.method, url);
         *outgoing.headers_mut() = parts.headers;
         *outgoing.version_mut() = parts.version;
-        if let Some(bytes) = body.into_bytes() {
+        if body.is_stream() {
+            *outgoing.body_mut() = Some(reqwest::Body::wrap_stream(body.into_stream()));
+        } else if let Some(bytes) = body.into_bytes() {
             *outgoing.body_mut() = Some(bytes.into());
         }
         let mut response = self.client.execute(outgoing).await.map_err(error)?;

@@ -121,9 +121,12 @@ fn operation(api: &Api, e: &Endpoint) -> TokenStream {
                     crate::ast::BodyKind::Json => quote!(Body),
                     crate::ast::BodyKind::Form => quote!(FormBody),
                     crate::ast::BodyKind::Raw => quote!(RawBody),
+                    crate::ast::BodyKind::Multipart => quote!(MultipartBody),
                 },
                 name.clone(),
             ),
+            ParamKind::Part { name, file: false } => (quote!(Part), name.clone()),
+            ParamKind::Part { name, file: true } => (quote!(FilePart), name.clone()),
         };
         let ty = &p.ty;
         let ty_name = type_name(ty);

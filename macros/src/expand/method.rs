@@ -84,6 +84,15 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
                 quote_spanned!(ty.span()=> #check __restrait_call.form_body::<#ty>(&#ident);)
             }
             ParamKind::Body(BodyKind::Raw) => quote_spanned!(ty.span()=> __restrait_call.raw_body::<#ty>(#ident);),
+            ParamKind::Body(BodyKind::Multipart) => {
+                quote_spanned!(ty.span()=> __restrait_call.multipart_body(#ident);)
+            }
+            ParamKind::Part { name, file: false } => {
+                quote_spanned!(ty.span()=> __restrait_call.part::<#ty>(#name, #ident);)
+            }
+            ParamKind::Part { name, file: true } => {
+                quote_spanned!(ty.span()=> __restrait_call.file_part::<#ty>(#name, #ident);)
+            }
         })
     });
     // The call into the engine: a decoded response, or a stream of pages.

@@ -10,13 +10,15 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderValue, ACCEPT_ENCODING, USER_AGENT};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use super::{Request, Response, ResponseBody, Transport, TransportError, DEFAULT_CONNECT_TIMEOUT};
+use super::{
+    Request, RequestBody, RequestStream, Response, ResponseBody, Transport, TransportError, DEFAULT_CONNECT_TIMEOUT,
+};
 use crate::error::Result;
 
 type Connector = hyper_rustls::HttpsConnector<connect::Route>;
@@ -58,7 +60,7 @@ type Connector = hyper_rustls::HttpsConnector<connect::Route>;
 /// ```
 #[derive(Clone)]
 pub struct Hyper {
-    client: Client<Connector, Full<Bytes>>,
+    client: Client<Connector, RequestStream>,
     /// `None` when no proxy variable was set, so that a request pays nothing for proxies.
     proxies: Option<Arc<Matcher>>,
     gzip: bool,
@@ -307,7 +309,7 @@ impl Hyper {
     pub(crate) async fn exchange(
         &self,
         mut parts: http::request::Parts,
-        body: Option<Bytes>,
+        body: RequestBody,
     ) -> Result<http::Response<Body>, TransportError> {
         let gzip = self.gzip && parts.method != http::Method::HEAD && !parts.headers.contains_key(ACCEPT_ENCODING);
         if gzip {
@@ -321,7 +323,7 @@ impl Hyper {
         if let Some(proxies) = &self.proxies {
             connect::proxy_authorization(proxies, &mut parts)?;
         }
-        let request = http::Request::from_parts(parts, Full::new(body.unwrap_or_default()));
+        let request = http::Request::from_parts(parts, body.into_stream());
         let response = self.client.request(request).await.map_err(error)?;
         let (mut head, incoming) = response.into_parts();
         let body = if gzip && gunzip::is_gzip(&head) {
@@ -380,7 +382,7 @@ impl Body {
 impl Transport for Hyper {
     async fn send(&self, request: Request) -> Result<Response, TransportError> {
         let (parts, body) = request.into_parts();
-        Ok(self.exchange(parts, body.into_bytes()).await?.map(Body::into_response_body))
+        Ok(self.exchange(parts, body).await?.map(Body::into_response_body))
     }
 }
 
