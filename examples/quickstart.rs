@@ -10,6 +10,7 @@
 use std::error::Error as StdError;
 use std::time::Instant;
 
+use restrait::multipart::Part;
 use restrait::ErrorKind;
 use restrait_examples::bookshop::{ApiError, Bookshop, BookshopClient, NewBook};
 use restrait_examples::demo_server::DemoServer;
@@ -96,6 +97,19 @@ async fn create_update_delete(shop: &BookshopClient) -> Result<(), Failure> {
     let cheaper = NewBook { price_cents: 2995, ..new };
     let updated = shop.update_book(book.id, &cheaper).await?;
     println!("update_book({}, ..) -> price now {}", updated.id, price(updated.price_cents));
+
+    // A multipart upload: the cover as a file part, the caption as a text part.
+    let cover = Part::bytes(&b"\x89PNG\r\n\x1a\n(a tiny stand-in for an image)"[..])
+        .file_name("cover.png")
+        .content_type("image/png");
+    let receipt = shop.upload_cover(book.id, cover, Some("First edition")).await?;
+    println!(
+        "upload_cover({}, cover.png, caption) -> {} bytes of {} received, caption {:?}",
+        book.id,
+        receipt.bytes,
+        receipt.content_type.as_deref().unwrap_or("-"),
+        receipt.caption.as_deref().unwrap_or("-")
+    );
 
     shop.delete_book(book.id).await?;
     let gone = shop.book(book.id).await.map(|_| ()).map_err(|e| e.kind());

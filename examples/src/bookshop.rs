@@ -87,6 +87,21 @@ pub struct Bestsellers {
     pub items: Vec<Book>,
 }
 
+/// What the shop received of a cover upload.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CoverReceipt {
+    /// The book's id.
+    pub book: u64,
+    /// The cover's file name as sent.
+    pub file_name: Option<String>,
+    /// The cover's content type as sent.
+    pub content_type: Option<String>,
+    /// Its length in bytes.
+    pub bytes: u64,
+    /// The caption part, if one was sent.
+    pub caption: Option<String>,
+}
+
 /// The request headers as the server received them.
 #[derive(Clone, Debug, Deserialize)]
 pub struct HeaderEcho {
@@ -141,6 +156,16 @@ pub trait Bookshop {
     #[post("/books")]
     #[validate]
     async fn create_book_checked(&self, #[body] book: &NewBook<'_>) -> Result<Response<Book>>;
+
+    /// Upload a book's cover as a `multipart/form-data` form: an image file (`Part::file(path)?`
+    /// or bytes with a file name) and an optional caption. Replayable, so retried like any PUT.
+    #[put("/books/<id>/cover")]
+    async fn upload_cover(
+        &self,
+        id: u64,
+        #[part(file)] cover: restrait::multipart::Part,
+        #[part] caption: Option<&str>,
+    ) -> Result<CoverReceipt>;
 
     /// Replace a book.
     #[put("/books/<id>")]

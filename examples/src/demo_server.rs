@@ -19,6 +19,7 @@
 //! | `POST /books` | 201 with the new book and a `Location` header; 422 `{"code": "invalid_book"}` for an empty title or author |
 //! | `PUT /books/{id}` | the replaced book, or 404 |
 //! | `DELETE /books/{id}` | 204, or 404 |
+//! | `PUT /books/{id}/cover` | a `multipart/form-data` upload with a `cover` part (and an optional `caption`): `{"book", "file_name", "content_type", "bytes", "caption"}`, or 404; 400 without a `cover` part |
 //! | `GET /bestsellers` | `{"week", "items": [...]}` where `items[2].price_cents` is a string, not a number: a decode error on purpose |
 //! | `GET /echo/headers` | `{"headers": {name: value}}`: the request's headers, names lower-cased |
 //! | `GET /slow?ms=` | `"done"` after `ms` milliseconds (at most 10 s) |
@@ -211,6 +212,7 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/books", get(list_books).post(create_book))
         .route("/books/{id}", get(get_book).put(update_book).delete(delete_book))
+        .route("/books/{id}/cover", axum::routing::put(upload_cover))
         .route("/bestsellers", get(bestsellers))
         .route("/echo/headers", get(echo_headers))
         .route("/slow", get(slow))
@@ -294,6 +296,61 @@ async fn create_book(State(shared): State<Arc<Shared>>, Json(input): Json<BookIn
     state.books.insert(id, book.clone());
     let location = HeaderValue::try_from(format!("/books/{id}")).expect("a path of digits is a valid header value");
     (StatusCode::CREATED, [(LOCATION, location)], Json(book)).into_response()
+}
+
+/// Reads the form part by part and keeps only what it says of the cover (the demo stores no
+/// images).
+async fn upload_cover(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let Some(book) = parse_id(&id).filter(|n| shared.lock().books.contains_key(n)) else {
+        return book_not_found(&id);
+    };
+    let mut cover = None;
+    let mut caption = None;
+    loop {
+        let mut part = match form.next_field().await {
+            Ok(Some(part)) => part,
+            Ok(None) => break,
+            Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+        };
+        let name = part.name().unwrap_or_default().to_string();
+        let file_name = part.file_name().map(str::to_string);
+        let content_type = part.content_type().map(str::to_string);
+        let mut bytes = 0usize;
+        let mut text = Vec::new();
+        loop {
+            match part.chunk().await {
+                Ok(Some(chunk)) => {
+                    bytes += chunk.len();
+                    if name == "caption" {
+                        text.extend_from_slice(&chunk);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+            }
+        }
+        match name.as_str() {
+            "cover" => cover = Some((file_name, content_type, bytes)),
+            "caption" => caption = Some(String::from_utf8_lossy(&text).into_owned()),
+            _ => {}
+        }
+    }
+    match cover {
+        Some((file_name, content_type, bytes)) => Json(json!({
+            "book": book,
+            "file_name": file_name,
+            "content_type": content_type,
+            "bytes": bytes,
+            "caption": caption,
+        }))
+        .into_response(),
+        None => (StatusCode::BAD_REQUEST, Json(json!({"message": "the form has no `cover` part", "code": "no_cover"})))
+            .into_response(),
+    }
 }
 
 async fn update_book(
