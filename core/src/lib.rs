@@ -53,7 +53,8 @@
 //! | no attribute on an argument | argument | fills the `<name>` placeholder of the same name, percent-encoded |
 //! | `#[query]`, `#[query("wire")]`, `#[query(flatten)]` | argument | a query parameter (`None` omitted, a slice repeated), or a struct's fields |
 //! | `#[header("Name")]` | argument | a per-call header (`None` omitted) |
-//! | `#[body]`, `#[body(form)]`, `#[body(raw)]` | argument | JSON, url-encoded form, or raw bytes |
+//! | `#[body]`, `#[body(form)]`, `#[body(raw)]`, `#[body(multipart)]` | argument | JSON, url-encoded form, raw bytes, or a [`multipart::Form`] |
+//! | `#[part]`, `#[part("name")]`, `#[part(file)]` | argument | one part of a `multipart/form-data` body (see [`multipart`]) |
 //!
 //! Return types: `Result<T>` (JSON), `Result<()>`, `Result<String>`, `Result<Bytes>`,
 //! `Result<Response<T>>`. The classification is by the type as written, so a type alias of

@@ -27,7 +27,10 @@
 //! retry budget, redirects (a transport must not follow them: the engine reads each 3xx, and
 //! decides where credentials may go), credential stripping, the response cap (the engine reads
 //! the body chunk by chunk and stops at the limit) and redaction. A transport sees each request
-//! with its credentials applied, so it must not log header values.
+//! with its credentials applied, so it must not log header values. A request body is in
+//! memory ([`RequestBody::bytes`]) except a multipart form's, which is read as it is sent
+//! ([`RequestBody::is_stream`], [`RequestBody::into_stream`]): a transport must send that one
+//! as a stream (or [`collect`](RequestBody::collect) it, as the testing kit does).
 //!
 //! ```
 //! use restrait::transport::{Request, Response, ResponseBody, Transport, TransportError};
