@@ -254,7 +254,8 @@ pub(crate) fn attempt<'a, B: Body + 'a>(
                 let uri =
                     hyper.uri(&request.url).map_err(|e| Error::request("the URL is not a valid URI").with_source(e))?;
                 let parts = to_parts(request, uri, 4);
-                Incoming::Hyper(hyper.exchange(parts, body_of(request)).await.map_err(custom_error)?)
+                let body = transport::RequestStream::of(request.body.as_ref(), request.form.as_ref());
+                Incoming::Hyper(hyper.exchange(parts, body).await.map_err(custom_error)?)
             }
             Wire::Custom(transport) => Incoming::Custom(transport.send(to_http(request)?).await.map_err(custom_error)?),
         };

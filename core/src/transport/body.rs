@@ -75,7 +75,7 @@ impl RequestBody {
         RequestStream(match self.0 {
             Outgoing::Empty => Streaming::Once(None),
             Outgoing::Bytes(b) => Streaming::Once(Some(b)),
-            Outgoing::Form(form) => Streaming::Form(form.open()),
+            Outgoing::Form(form) => Streaming::Form(Box::new(form.open())),
         })
     }
 
@@ -121,7 +121,20 @@ pub struct RequestStream(Streaming);
 
 enum Streaming {
     Once(Option<Bytes>),
-    Form(BodyStream),
+    /// Boxed: a form's reader (with its file) is several times the size of a `Bytes`, and
+    /// hyper moves the body of every request, most of which have none.
+    Form(Box<BodyStream>),
+}
+
+impl RequestStream {
+    /// A prepared request's body, without a `RequestBody` in between (the `Hyper` path).
+    #[cfg(feature = "hyper")]
+    pub(crate) fn of(body: Option<&Bytes>, form: Option<&Arc<Encoded>>) -> Self {
+        RequestStream(match form {
+            Some(form) => Streaming::Form(Box::new(form.open())),
+            None => Streaming::Once(body.cloned()),
+        })
+    }
 }
 
 impl Stream for RequestStream {
@@ -130,7 +143,7 @@ impl Stream for RequestStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
         match &mut self.0 {
             Streaming::Once(bytes) => std::task::Poll::Ready(bytes.take().map(Ok)),
-            Streaming::Form(form) => Pin::new(form).poll_next(cx),
+            Streaming::Form(form) => Pin::new(&mut **form).poll_next(cx),
         }
     }
 }
@@ -144,6 +157,12 @@ impl http_body::Body for RequestStream {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
         self.poll_next(cx).map(|chunk| chunk.map(|r| r.map(http_body::Frame::data)))
+    }
+
+    // hyper sends no body at all, not even an empty chunked one, for a body that says it
+    // has ended (a GET's): without this it polls the body and frames it.
+    fn is_end_stream(&self) -> bool {
+        matches!(self.0, Streaming::Once(None))
     }
 
     fn size_hint(&self) -> http_body::SizeHint {

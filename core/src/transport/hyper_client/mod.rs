@@ -16,9 +16,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use super::{
-    Request, RequestBody, RequestStream, Response, ResponseBody, Transport, TransportError, DEFAULT_CONNECT_TIMEOUT,
-};
+use super::{Request, RequestStream, Response, ResponseBody, Transport, TransportError, DEFAULT_CONNECT_TIMEOUT};
 use crate::error::Result;
 
 type Connector = hyper_rustls::HttpsConnector<connect::Route>;
@@ -309,7 +307,7 @@ impl Hyper {
     pub(crate) async fn exchange(
         &self,
         mut parts: http::request::Parts,
-        body: RequestBody,
+        body: RequestStream,
     ) -> Result<http::Response<Body>, TransportError> {
         let gzip = self.gzip && parts.method != http::Method::HEAD && !parts.headers.contains_key(ACCEPT_ENCODING);
         if gzip {
@@ -323,7 +321,7 @@ impl Hyper {
         if let Some(proxies) = &self.proxies {
             connect::proxy_authorization(proxies, &mut parts)?;
         }
-        let request = http::Request::from_parts(parts, body.into_stream());
+        let request = http::Request::from_parts(parts, body);
         let response = self.client.request(request).await.map_err(error)?;
         let (mut head, incoming) = response.into_parts();
         let body = if gzip && gunzip::is_gzip(&head) {
@@ -382,7 +380,7 @@ impl Body {
 impl Transport for Hyper {
     async fn send(&self, request: Request) -> Result<Response, TransportError> {
         let (parts, body) = request.into_parts();
-        Ok(self.exchange(parts, body).await?.map(Body::into_response_body))
+        Ok(self.exchange(parts, body.into_stream()).await?.map(Body::into_response_body))
     }
 }
 
