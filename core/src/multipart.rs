@@ -16,7 +16,7 @@
 //!     async fn cover(&self, id: u64, #[part] caption: &str, #[part(file)] image: Part) -> Result<()>;
 //! }
 //!
-//! # async fn demo(client: UploadsClient) -> Result<()> {
+//! # async fn demo(client: UploadsClient) -> std::result::Result<(), Box<dyn std::error::Error>> {
 //! let form = Form::new()
 //!     .text("title", "Rust for Rustaceans")
 //!     .part("cover", Part::file("cover.png")?.content_type("image/png"));
