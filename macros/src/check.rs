@@ -353,7 +353,8 @@ fn placeholders_match_arguments(cx: &mut Ctxt, e: &Endpoint) {
                     format!("unknown placeholder `<{}>`: no argument of `fn {}` is named `{}`; {hint}", placeholder.name, e.ident, placeholder.name),
                 );
             }
-            Some(p) if p.kind != ParamKind::Path => cx.error_span(
+            // A `#[var]` here is reported by `vars_only_on_graphql`.
+            Some(p) if p.kind != ParamKind::Path && !matches!(p.kind, ParamKind::Var { .. }) => cx.error_span(
                 p.attr_span.unwrap_or(span),
                 format!("`{}` is a path placeholder `<{}>`, so it takes no attribute; remove it, or remove `<{}>` from the path", p.ident, placeholder.name, placeholder.name),
             ),

@@ -122,7 +122,8 @@ fn analyse(
     let document = match gql::parse_query::<String>(&text) {
         Ok(document) => document,
         Err(e) => {
-            let message = e.to_string().replace('\n', "; ");
+            let message = e.to_string();
+            let message = message.strip_prefix("query parse error: ").unwrap_or(&message).trim().replace('\n', "; ");
             let at = error_offset(&message, &text).filter(|_| matches!(source, Source::Inline(_)));
             let at = at.map_or_else(|| lit.span(), |offset| attr::span_in(lit, offset..offset + 1));
             cx.error_span(at, format!("the GraphQL document does not parse: {message}"));
