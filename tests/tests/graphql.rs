@@ -92,8 +92,19 @@ impl Seen {
 
 type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-async fn graphql(State((schema, seen)): State<(AppSchema, Seen)>, Json(body): Json<Value>) -> AxumResponse {
+async fn graphql(
+    State((schema, seen)): State<(AppSchema, Seen)>,
+    headers: axum::http::HeaderMap,
+    Json(body): Json<Value>,
+) -> AxumResponse {
     seen.bodies.lock().unwrap().push(body.clone());
+    // A careless server that quotes the caller's credentials in its errors.
+    if body["operationName"] == "Whoami" {
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        return Json(json!({"data": null, "errors": [{"message": format!("cannot resolve viewer for {auth}"),
+            "extensions": {"credentials": auth}}]}))
+        .into_response();
+    }
     if seen.unavailable.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
         return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
     }
@@ -189,6 +200,9 @@ trait Hub {
 
     #[graphql("query User($login: String!) { user(login: $login) { login name } }", root = "user", persisted)]
     async fn user_persisted(&self, login: &str) -> Result<User>;
+
+    #[graphql("query Whoami { viewer { login } }")]
+    async fn whoami(&self) -> Result<Value>;
 }
 
 fn octocat() -> User {
@@ -307,4 +321,19 @@ async fn operations_list_graphql_methods() {
     let mutation = find("rename");
     assert!(!mutation.idempotent && mutation.requires_confirmation);
     assert!(!find("greet").params[0].required);
+}
+
+#[tokio::test]
+async fn graphql_error_text_is_scrubbed_of_credentials() {
+    let (hub, _) = server().await;
+    let secret = "tok-3f9a1c77e2";
+    let hub =
+        HubClient::builder().base_url(hub.as_ref().base_url()).auth(restrait::Auth::bearer(secret)).build().unwrap();
+    let err = hub.whoami().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::GraphQl);
+    let e = &err.graphql_errors()[0];
+    assert!(e.message.starts_with("cannot resolve viewer for"), "{}", e.message);
+    for text in [e.message.clone(), format!("{:?}", e.extensions), err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains(secret), "{text}");
+    }
 }

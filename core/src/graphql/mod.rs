@@ -217,6 +217,22 @@ mod tests {
         assert!(!asks_for_document(br#"{"data":{"a":1}}"#));
     }
 
+    /// The server's text in a GraphQL error's `Display` is bounded and on one line; every
+    /// error stays reachable whole.
+    #[test]
+    fn quoted_messages_are_bounded() {
+        let long = format!("{}\u{1b}[31m\nsecond line", "x".repeat(100_000));
+        let body = serde_json::to_vec(&serde_json::json!({"errors": [{"message": long}, {"message": "b"}]})).unwrap();
+        let response = RawResponse::new(http::StatusCode::OK, http::HeaderMap::new(), Bytes::from(body));
+        let Err(err) = unwrap(response, &OP) else { panic!("errors are an error") };
+        assert_eq!(err.kind(), ErrorKind::GraphQl);
+        let text = err.to_string();
+        assert!(text.len() < 1_000 && !text.contains('\u{1b}') && !text.contains('\n'), "{} bytes", text.len());
+        assert!(text.ends_with("and 1 more"), "{text}");
+        assert_eq!(err.graphql_errors().len(), 2);
+        assert!(err.graphql_errors()[0].message.len() > 100_000);
+    }
+
     #[test]
     fn paths_read_as_written() {
         let e: GraphQlError = serde_json::from_str(r#"{"message":"m","path":["user","repos",2,"name"]}"#).unwrap();
