@@ -83,7 +83,7 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize, op: &Operation) -> TokenStr
         sig,
         EndpointTokens {
             path_parts: quote!(#(#path_parts),*),
-            query: String::new(),
+            query: api.graphql.1.query.clone().unwrap_or_default(),
             headers: quote!(#(#headers),*),
             timeout: method::timeouts(krate, e.shared.timeout.as_ref()),
             retry: method::retry_spec(krate, &e.shared),
