@@ -11,7 +11,8 @@ pub use crate::decode::{
 };
 pub use crate::endpoint::RetrySpec;
 pub use crate::endpoint::{ApiInfo, Endpoint, PathPart, Timeouts};
-pub use crate::engine::invoke;
+pub use crate::engine::{graphql, invoke};
+pub use crate::graphql::{GraphQl, Variables};
 pub use crate::paginate::spec::PageSpec;
 pub use crate::paginate::{paginate, paginate_validated};
 pub use crate::params::{path_param, PathParam, RawBody};

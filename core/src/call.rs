@@ -181,6 +181,11 @@ impl<'a, C: Target> Call<'a, C> {
         }
     }
 
+    /// A JSON body already serialized (a GraphQL request's).
+    pub(crate) fn json_body_bytes(&mut self, bytes: Bytes) {
+        self.body = Some((bytes, "application/json"));
+    }
+
     /// An `application/x-www-form-urlencoded` body.
     pub fn form_body<T: Serialize + ?Sized>(&mut self, value: &T) {
         match serde_html_form::to_string(value) {

@@ -19,6 +19,7 @@ use crate::deadline;
 use crate::decode::Decoder;
 use crate::endpoint::{CacheSpec, Endpoint};
 use crate::error::{CallInfo, Error, ErrorKind, Result, TimeoutKind};
+use crate::graphql::{self, GraphQl, Variables};
 use crate::interceptor::{self, AttemptContext, CallContext, ResponseHead};
 use crate::redact;
 use crate::redirect;
@@ -58,6 +59,76 @@ pub fn invoke<'a, T: 'a>(call: Call<'a, Client>, decoder: Decoder<T>) -> impl Fu
             on_complete(&client.inner, endpoint, result.as_ref().map(|_| status));
         }
         result
+    }
+}
+
+/// Runs one `#[graphql]` call: the operation's body is POSTed through the same attempts as
+/// any call (limits, retries of HTTP failures, deadlines), then the answer's `errors` become
+/// an [`ErrorKind::GraphQl`] error and its `data` (or `root` field) goes to `decoder`.
+///
+/// With a persisted query, the hash goes first; when the server does not know it, the call
+/// sends the document once more in full (a second round of attempts), and never again.
+pub fn graphql<'a, T: 'a>(
+    mut call: Call<'a, Client>,
+    operation: &'static GraphQl,
+    variables: Variables,
+    decoder: Decoder<T>,
+) -> impl Future<Output = Result<T>> + Send + 'a {
+    let endpoint = call.endpoint;
+    let client = call.client;
+    let prepared = match variables.finish() {
+        Ok(variables) => {
+            call.json_body_bytes(graphql::body(operation, &variables, false));
+            prepare(call).map(|request| (request, variables))
+        }
+        Err(e) => {
+            let template_url = redact::template_url(&client.inner.base, endpoint.operation.path);
+            Err(annotate(e, &client.inner, endpoint, None, Some(template_url), 0))
+        }
+    };
+    async move {
+        let (request, variables) = match prepared {
+            Ok((ref request, ref variables)) => (request, variables),
+            Err(e) => return Err(e),
+        };
+        let (mut outcome, mut attempts) = execute(&client.inner, endpoint, request, CacheStatus::Uncached).await;
+        if operation.persisted.is_some() && asks_for_document(&outcome) {
+            let mut full = request.clone();
+            full.body = Some(graphql::body(operation, variables, true));
+            // Boxed: only a persisted query's first call with the server comes here.
+            let (again, more) = Box::pin(execute(&client.inner, endpoint, &full, CacheStatus::Uncached)).await;
+            (outcome, attempts) = (again, attempts + more);
+        }
+        let status = outcome.as_ref().map_or(http::StatusCode::OK, |r| r.status);
+        let result = match outcome {
+            Ok(response) => graphql::unwrap(response, operation).and_then(|response| {
+                (decoder.0)(response).map_err(|e| e.with_decode_prefix(&graphql::data_path(operation)))
+            }),
+            Err(e) => Err(with_graphql_errors(e)),
+        }
+        .map_err(|e| annotate(e, &client.inner, endpoint, Some(request), None, attempts));
+        if !client.inner.interceptors.is_empty() {
+            on_complete(&client.inner, endpoint, result.as_ref().map(|_| status));
+        }
+        result
+    }
+}
+
+/// Whether the first answer to a persisted query asks for the document.
+fn asks_for_document(outcome: &Result<RawResponse>) -> bool {
+    match outcome {
+        Ok(response) => graphql::asks_for_document(&response.body),
+        Err(e) => e.body().is_some_and(graphql::asks_for_document),
+    }
+}
+
+/// A status error whose body is a GraphQL answer with errors keeps its kind (and so its
+/// retries and predicates) and also hands out those errors.
+#[cold]
+fn with_graphql_errors(error: Error) -> Error {
+    match error.body().and_then(graphql::errors_in) {
+        Some((errors, data)) if error.status().is_some() => error.with_graphql(errors, data),
+        _ => error,
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
+use crate::graphql_error::GraphQlError;
 use crate::redact::{Secrets, REDACTED};
 
 /// `Result<T, restrait::Error>`: what every generated method returns.
@@ -72,6 +73,10 @@ pub enum ErrorKind {
     /// A blocking client's method was called where it must not block: on the thread of a
     /// current-thread tokio runtime (see [`blocking`](crate::blocking)). Nothing was sent.
     Blocking,
+    /// A GraphQL server answered with a non-empty `errors` array (in a successful HTTP
+    /// response): [`Error::graphql_errors`] holds every error, [`Error::graphql_data`] the
+    /// partial `data`. Not retried: the server ran the operation and gave its verdict.
+    GraphQl,
 }
 
 impl ErrorKind {
@@ -152,12 +157,20 @@ struct Inner {
     timeout: Option<(TimeoutKind, Duration)>,
     decode: Option<DecodeDetails>,
     violations: Vec<Violation>,
+    /// A GraphQL answer's `errors` and partial `data`; boxed, as most errors have none.
+    graphql: Option<Box<GraphQlFailure>>,
     message: Option<Cow<'static, str>>,
     source: Option<Box<dyn StdError + Send + Sync>>,
     /// The request provably never reached the server (the connection was never made).
     unsent: bool,
     /// A retry would have followed, but the request's body could not be sent again.
     not_replayable: bool,
+}
+
+/// What a GraphQL server answered beside its errors.
+struct GraphQlFailure {
+    errors: Vec<GraphQlError>,
+    data: Option<serde_json::Value>,
 }
 
 /// The call an error belongs to.
@@ -185,6 +198,7 @@ impl Error {
                 timeout: None,
                 decode: None,
                 violations: Vec::new(),
+                graphql: None,
                 message: None,
                 source: None,
                 unsent: false,
@@ -253,6 +267,23 @@ impl Error {
         self
     }
 
+    pub(crate) fn with_graphql(mut self, errors: Vec<GraphQlError>, data: Option<serde_json::Value>) -> Self {
+        self.inner.graphql = Some(Box::new(GraphQlFailure { errors, data }));
+        self
+    }
+
+    /// A decode error's path as seen from the whole body: `prefix` (`data.user`) before it.
+    pub(crate) fn with_decode_prefix(mut self, prefix: &str) -> Self {
+        if let Some(d) = &mut self.inner.decode {
+            d.path = match d.path.as_str() {
+                "." | "" => prefix.to_string(),
+                path if path.starts_with('[') => format!("{prefix}{path}"),
+                path => format!("{prefix}.{path}"),
+            };
+        }
+        self
+    }
+
     /// The body alone, without a status: a successful response the error is about.
     pub(crate) fn with_body(mut self, body: Bytes) -> Self {
         self.inner.body = Some(body);
@@ -309,6 +340,12 @@ impl Error {
         for v in &mut i.violations {
             clean(&mut v.path);
             clean(&mut v.message);
+        }
+        for e in i.graphql.iter_mut().flat_map(|g| g.errors.iter_mut()) {
+            clean(&mut e.message);
+            for value in e.extensions.iter_mut().flat_map(|x| x.values_mut()) {
+                scrub_json(value, &clean);
+            }
         }
         for value in i.headers.iter_mut().flat_map(|h| h.values_mut()) {
             if let Some(scrubbed) = secrets.scrub_bytes(value.as_bytes()) {
@@ -422,6 +459,27 @@ impl Error {
     /// every other error.
     pub fn violations(&self) -> &[Violation] {
         &self.inner.violations
+    }
+
+    /// Every error of a GraphQL answer, in the server's order: for an [`ErrorKind::GraphQl`]
+    /// error, and for a status error whose body was a GraphQL response with errors (a
+    /// GraphQL-over-HTTP server answers a document it cannot run with a 4xx). Empty otherwise.
+    ///
+    /// ```no_run
+    /// # async fn f(err: restrait::Error) {
+    /// for e in err.graphql_errors() {
+    ///     eprintln!("{} at {} ({:?})", e.message, e.path_string(), e.code());
+    /// }
+    /// # }
+    /// ```
+    pub fn graphql_errors(&self) -> &[GraphQlError] {
+        self.inner.graphql.as_ref().map_or(&[], |g| &g.errors)
+    }
+
+    /// The `data` a GraphQL server sent beside its errors (the fields it could resolve, `null`
+    /// where it could not), as the server sent it; `None` when it sent none.
+    pub fn graphql_data(&self) -> Option<&serde_json::Value> {
+        self.inner.graphql.as_ref()?.data.as_ref()
     }
 
     fn advice(&self) -> &'static str {
@@ -598,6 +656,26 @@ impl Error {
                 }
                 Ok(())
             }
+            ErrorKind::GraphQl => {
+                let errors = self.graphql_errors();
+                write!(
+                    f,
+                    ": the GraphQL server answered with {} error{}",
+                    errors.len(),
+                    plural(u32::try_from(errors.len()).unwrap_or(u32::MAX))
+                )?;
+                if let Some(first) = errors.first() {
+                    write!(f, ": {}", one_line(&first.message, 200))?;
+                    let path = first.path_string();
+                    if !path.is_empty() {
+                        write!(f, " (at `{}`)", one_line(&path, 100))?;
+                    }
+                    if errors.len() > 1 {
+                        write!(f, ", and {} more", errors.len() - 1)?;
+                    }
+                }
+                Ok(())
+            }
             ErrorKind::Auth => {
                 f.write_str(": credentials could not be obtained")?;
                 if let Some(m) = &i.message {
@@ -653,6 +731,9 @@ impl fmt::Debug for Error {
         if let Some(dd) = &i.decode {
             d.field("decode", dd);
         }
+        if let Some(g) = &i.graphql {
+            d.field("graphql_errors", &g.errors);
+        }
         if let Some(b) = &i.body {
             d.field("body_len", &b.len());
         }
@@ -660,6 +741,16 @@ impl fmt::Debug for Error {
             d.field("source", s);
         }
         d.finish()
+    }
+}
+
+/// Cleans every string inside a JSON value.
+fn scrub_json(value: &mut serde_json::Value, clean: &impl Fn(&mut String)) {
+    match value {
+        serde_json::Value::String(s) => clean(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub_json(v, clean)),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(|v| scrub_json(v, clean)),
+        _ => {}
     }
 }
 

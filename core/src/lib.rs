@@ -44,7 +44,8 @@
 //!
 //! | attribute | where | meaning |
 //! |---|---|---|
-//! | `#[api(base = "URL", base_env = "VAR", client = Name, error = Type, crate = "path")]` | trait | base URL (the builder and `base_env` override it), client struct name (default `{Trait}Client`), the type error bodies decode into, the path of this crate |
+//! | `#[api(base = "URL", base_env = "VAR", client = Name, error = Type, crate = "path", graphql = "/graphql")]` | trait | base URL (the builder and `base_env` override it), client struct name (default `{Trait}Client`), the type error bodies decode into, the path of this crate, the GraphQL endpoint's path (default `/graphql`) |
+//! | `#[graphql("query ...")]`, `#[graphql(file = "queries/x.graphql", operation = "Name", root = "field", persisted)]` | method (no HTTP-method attribute) | a GraphQL operation, checked at compile time; see [GraphQL](#graphql) |
 //! | `#[get("/path")]` `#[post]` `#[put]` `#[patch]` `#[delete]` `#[head]` `#[options]` | method | HTTP method and Rocket-style path template (`<name>`, `<rest..>`, literal `?query`) |
 //! | `#[header("Name: value")]` | trait, method | a static header; a method's replaces the trait's of the same name |
 //! | `#[timeout("10s")]`, `#[timeout(total = "30s", attempt = "5s")]` | trait, method | total deadline and per-attempt timeout |
@@ -55,6 +56,7 @@
 //! | `#[header("Name")]` | argument | a per-call header (`None` omitted) |
 //! | `#[body]`, `#[body(form)]`, `#[body(raw)]`, `#[body(multipart)]` | argument | JSON, url-encoded form, raw bytes, or a [`multipart::Form`] |
 //! | `#[part]`, `#[part("name")]`, `#[part(file)]` | argument | one part of a `multipart/form-data` body (see [`multipart`]) |
+//! | no attribute, `#[var("name")]` | argument of a `#[graphql]` method | the variable `$name` of the argument's name, or renamed (`None` omitted) |
 //!
 //! Return types: `Result<T>` (JSON), `Result<()>`, `Result<String>`, `Result<Bytes>`,
 //! `Result<Response<T>>`. The classification is by the type as written, so a type alias of
@@ -116,6 +118,67 @@
 //! implement `garde::Validate` is one compile error at the type; `#[validate(off)]` on a method
 //! turns a trait's off. Without the attribute, nothing of this is compiled into a call.
 //!
+//! ## GraphQL
+//!
+//! A method with `#[graphql(...)]` instead of an HTTP-method attribute is a GraphQL operation,
+//! sent as a POST of `{"query", "variables", "operationName"}` to the API's GraphQL endpoint
+//! (`#[api(graphql = "/v1/graphql")]`, `/graphql` by default):
+//!
+//! ```no_run
+//! use restrait::{api, Result};
+//! # #[derive(serde::Deserialize)] pub struct User { pub name: String }
+//!
+//! #[api(base = "https://api.github.com")]
+//! pub trait GitHubGraph {
+//!     #[graphql("query User($login: String!) { user(login: $login) { name } }", root = "user")]
+//!     async fn user(&self, login: &str) -> Result<User>;
+//!
+//!     /// Starring twice stars once: safe to retry.
+//!     #[graphql(
+//!         "mutation Star($starrableId: ID!) { addStar(input: { starrableId: $starrableId }) { clientMutationId } }",
+//!         root = "addStar"
+//!     )]
+//!     #[idempotent]
+//!     async fn star(&self, #[var("starrableId")] repo_id: &str) -> Result<serde_json::Value>;
+//!
+//!     // Or from a file beside the crate's Cargo.toml, naming one of its operations:
+//!     // #[graphql(file = "queries/github.graphql", operation = "Viewer")]
+//! }
+//! ```
+//!
+//! - **The document** is parsed at compile time: a document that does not parse, an
+//!   `operation` it does not have (or several operations and none named), a declared
+//!   variable without an argument or an argument without a variable, a `root` it does not
+//!   select are compile errors. A `file` is read relative to the directory of the crate's
+//!   `Cargo.toml` and included with `include_str!`, so editing it rebuilds the crate; the
+//!   whole file is sent, with `operationName` picking the operation.
+//! - **Variables**: each argument is the variable of its name (`#[var("name")]` renames it;
+//!   `#[header("Name")]` still makes a per-call header). An `Option` argument that is `None`
+//!   is left out of `variables`, so the server applies the variable's default (or `null`); a
+//!   non-null variable without a default cannot take an `Option` (a compile error), since
+//!   leaving it out would be rejected.
+//! - **The result**: `data`, or with `root = "field"` that one field of it, is decoded into the
+//!   `T` of `Result<T>` (or `Result<Response<T>>`) with the usual [`Decode`](ErrorKind::Decode)
+//!   errors, their paths from the body's root (`data.user.name`). `Result<String>` is a JSON
+//!   string there, like any `T`.
+//! - **Errors**: a response whose `errors` array is not empty is an
+//!   [`ErrorKind::GraphQl`] error, even beside data. [`Error::graphql_errors`] holds every
+//!   error ([`GraphQlError`]: message, path, locations, extensions) and
+//!   [`Error::graphql_data`] the partial `data`. The messages and extensions' strings have the
+//!   client's credentials removed; `Display` quotes the first message, bounded. An HTTP
+//!   failure keeps its own kind (a 400 whose body is a GraphQL answer also hands out its
+//!   errors).
+//! - **Retries**: HTTP-level failures are retried as for any call: always for a `query`, for a
+//!   `mutation` only with `#[idempotent]` or `#[idempotency_key]` (it may have run). A GraphQL
+//!   error is the server's verdict and is never retried. In [`Operation`], a mutation
+//!   `requires_confirmation` and a query does not; both are a `POST` to the endpoint.
+//! - **Persisted queries** (`persisted`, per method): Apollo's automatic persisted queries.
+//!   The macro computes the document's SHA-256; the call first sends only
+//!   `extensions.persistedQuery` (`version` 1, `sha256Hash`) with the variables, and when the
+//!   server answers `PersistedQueryNotFound` (by message or `extensions.code`) sends the full
+//!   document with the extension, once, so the server stores it for the next calls.
+//! - Subscriptions are not supported (they need a lasting connection).
+//!
 //! ## Cargo features
 //!
 //! - `rustls` (default): TLS through rustls with the ring provider.
@@ -147,6 +210,12 @@
 //! - `http-cache-semantics`: the response cache's RFC 9111 rules (maintained, used by
 //!   http-cache), in private mode; `lru`: the in-memory cache store's recency order.
 //! - `redis` (feature `redis` only): connections, the connection manager, scripts.
+//! - `graphql-parser` (in `restrait-macros`, at compile time only): `#[graphql]` documents
+//!   parsed and checked. Chosen over `apollo-parser` because it yields a plain AST with the
+//!   operations and their variable definitions, which is all the checks read, on `combine`
+//!   alone, where `apollo-parser` builds a lossless `rowan` tree for IDEs, which costs
+//!   compile time for nothing here. `sha2` there too: a persisted query's hash, computed once
+//!   at compile time.
 //! - `garde` (feature `validate` only, without default features): chosen over `validator`
 //!   because its report is a flat list of field paths with messages (`items[2].email`), which
 //!   is what an error should name, nested types are reached with `dive`, and without default
@@ -166,6 +235,8 @@ mod decode;
 mod endpoint;
 mod engine;
 mod error;
+mod graphql;
+mod graphql_error;
 pub mod interceptor;
 pub mod multipart;
 mod operation;
@@ -195,6 +266,7 @@ pub use auth::{Auth, Authenticate};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use endpoint::{CacheSpec, RateLimit};
 pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind, Violation};
+pub use graphql_error::{GraphQlError, GraphQlLocation, GraphQlPathSegment};
 pub use interceptor::Interceptor;
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
 pub use paginate::{Page, Pages, Paginated};

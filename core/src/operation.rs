@@ -63,17 +63,19 @@ pub struct Operation {
     pub doc: &'static str,
     /// The HTTP method.
     pub method: Method,
-    /// The path template as written, like `"/users/<login>"`.
+    /// The path template as written, like `"/users/<login>"`; for a GraphQL operation, the
+    /// API's GraphQL endpoint (`"/graphql"`).
     pub path: &'static str,
     /// The arguments, in declaration order.
     pub params: &'static [Param],
     /// The pagination style, for `#[paginate]` methods.
     pub paginated: Option<Pagination>,
     /// Whether the call is safe to retry: GET, HEAD, OPTIONS, PUT and DELETE always are;
-    /// POST and PATCH with `#[idempotent]` or `#[idempotency_key]`.
+    /// POST and PATCH with `#[idempotent]` or `#[idempotency_key]`. A GraphQL query always
+    /// is, a mutation with `#[idempotent]` or `#[idempotency_key]`.
     pub idempotent: bool,
-    /// Whether the call changes state (anything but GET, HEAD and OPTIONS), so that an agent
-    /// or a CLI should ask before making it.
+    /// Whether the call changes state (anything but GET, HEAD and OPTIONS; a GraphQL
+    /// mutation, not a query), so that an agent or a CLI should ask before making it.
     pub requires_confirmation: bool,
 }
 
@@ -115,6 +117,9 @@ pub enum ParamLocation {
     Part,
     /// One file part of a multipart body (`#[part(file)]`).
     FilePart,
+    /// A variable of a GraphQL operation (`#[graphql]`); the wire name is the variable's,
+    /// without `$`.
+    Variable,
 }
 
 /// The pagination style of a `#[paginate]` method.

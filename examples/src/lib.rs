@@ -3,11 +3,13 @@
 //! - [`bookshop`]: an SDK written as one annotated trait, [`bookshop::Bookshop`].
 //! - [`demo_server`]: the bookshop API itself, served in-process on a loopback port, so that
 //!   the quickstart (`cargo run --example quickstart`) and the tests need nothing outside.
+//! - [`graphql_server`]: a small GraphQL API for `cargo run --example graphql`.
 
 #![warn(missing_docs)]
 
 pub mod bookshop;
 pub mod demo_server;
+pub mod graphql_server;
 
 /// The README's example, compiled by `cargo test` so that it cannot rot.
 #[doc = include_str!("../../README.md")]

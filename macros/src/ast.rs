@@ -14,6 +14,9 @@ pub struct Api {
     pub client: Ident,
     pub base: LitStr,
     pub base_env: Option<LitStr>,
+    /// `#[api(graphql = "/graphql")]`: where `#[graphql]` methods POST, parsed as a path
+    /// without placeholders.
+    pub graphql: (LitStr, PathTemplate),
     pub error: Option<Type>,
     /// `#[api(blocking)]`: also generate `{Trait}BlockingClient`.
     pub blocking: bool,
@@ -45,6 +48,10 @@ pub struct Endpoint {
     /// Every HTTP-method attribute found; exactly one is valid.
     pub methods: Vec<(HttpMethod, Span)>,
     pub path: Option<(LitStr, PathTemplate)>,
+    /// `#[graphql(...)]`, read and checked against its document (None when absent or
+    /// unusable), and whether the attribute was written at all.
+    pub graphql: Option<crate::graphql::Operation>,
+    pub is_graphql: bool,
     pub shared: Shared,
     pub idempotent: Option<Span>,
     pub idempotency_key: Option<LitStr>,
@@ -57,7 +64,10 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn method(&self) -> Option<HttpMethod> {
-        self.methods.first().map(|(m, _)| *m)
+        match self.is_graphql {
+            true => Some(HttpMethod::Post),
+            false => self.methods.first().map(|(m, _)| *m),
+        }
     }
 }
 
@@ -147,6 +157,12 @@ pub enum ParamKind {
     Part {
         name: String,
         file: bool,
+    },
+    /// A variable of a `#[graphql]` operation, by its name without `$`: the argument's name,
+    /// or `#[var("name")]`'s.
+    Var {
+        name: String,
+        lit: Option<LitStr>,
     },
 }
 

@@ -17,6 +17,9 @@ pub struct ApiArgs {
     pub base: LitStr,
     #[darling(default)]
     pub base_env: Option<LitStr>,
+    /// The GraphQL endpoint's path, `/graphql` when not given.
+    #[darling(default)]
+    pub graphql: Option<LitStr>,
     #[darling(default)]
     pub client: Option<syn::Ident>,
     #[darling(default)]

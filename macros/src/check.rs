@@ -25,6 +25,139 @@ pub fn api(cx: &mut Ctxt, api: &Api) {
         idle_only_on_streams(cx, endpoint);
         streams_are_not_wrapped(cx, endpoint);
         cache_only_on_get_or_head(cx, endpoint);
+        vars_only_on_graphql(cx, endpoint);
+        graphql_arguments_are_variables(cx, endpoint);
+        variables_match_arguments(cx, endpoint);
+        graphql_returns_one_value(cx, endpoint);
+    }
+}
+
+// A `#[var]` names a GraphQL variable; a REST method has none.
+//     #[get("/users/<login>")] async fn user(&self, #[var("l")] login: &str)
+fn vars_only_on_graphql(cx: &mut Ctxt, e: &Endpoint) {
+    if e.is_graphql {
+        return;
+    }
+    for p in &e.params {
+        if let ParamKind::Var { lit: Some(lit), .. } = &p.kind {
+            cx.error_span(
+                p.attr_span.unwrap_or_else(|| lit.span()),
+                format!(
+                    "`#[var]` names a GraphQL variable, but `fn {}` is a REST method; remove it, or make the method a GraphQL operation with `#[graphql(\"...\")]`",
+                    e.ident
+                ),
+            );
+        }
+    }
+}
+
+// The arguments of a GraphQL operation are its variables (or per-call headers): the request's
+// query and body are the operation's own.
+//     #[graphql("query { me { name } }")] async fn me(&self, #[body] b: &B)
+fn graphql_arguments_are_variables(cx: &mut Ctxt, e: &Endpoint) {
+    if !e.is_graphql {
+        return;
+    }
+    for p in &e.params {
+        if matches!(p.kind, ParamKind::Body(crate::ast::BodyKind::Multipart) | ParamKind::Part { .. }) {
+            cx.error_span(
+                p.attr_span.unwrap_or_else(|| p.ident.span()),
+                format!(
+                    "`fn {}` is a GraphQL operation, whose body is the document and its variables as JSON, so it carries no multipart parts; upload files through a REST method with `#[body(multipart)]` or `#[part]`, and pass the GraphQL operation what the upload returns",
+                    e.ident
+                ),
+            );
+        } else if matches!(p.kind, ParamKind::Query { .. } | ParamKind::Body(_)) {
+            cx.error_span(
+                p.attr_span.unwrap_or_else(|| p.ident.span()),
+                format!(
+                    "`fn {}` is a GraphQL operation, whose body is the document and its variables; remove the attribute and `{}` is sent as the variable `${}` (or `#[var(\"name\")]` to rename it)",
+                    e.ident,
+                    unraw(&p.ident),
+                    unraw(&p.ident)
+                ),
+            );
+        }
+    }
+}
+
+// Every variable the operation declares has an argument, and every argument a variable.
+//     #[graphql("query U($login: String!) { .. }")] async fn user(&self, name: &str)
+fn variables_match_arguments(cx: &mut Ctxt, e: &Endpoint) {
+    let Some(op) = &e.graphql else { return };
+    let vars: Vec<(&str, &crate::ast::Param)> = e
+        .params
+        .iter()
+        .filter_map(|p| match &p.kind {
+            ParamKind::Var { name, .. } => Some((name.as_str(), p)),
+            _ => None,
+        })
+        .collect();
+    let declared: Vec<String> = op.variables.iter().map(|v| v.name.clone()).collect();
+    let unmatched: Vec<String> =
+        vars.iter().filter(|(n, _)| !declared.iter().any(|d| d == n)).map(|(n, _)| n.to_string()).collect();
+    for v in &op.variables {
+        if !vars.iter().any(|(n, _)| *n == v.name) {
+            let hint = match closest(&v.name, &unmatched) {
+                Some(n) => format!("did you mean to rename `{n}` with `#[var(\"{}\")]`?", v.name),
+                None => format!("add an argument `{}: ...`", v.name),
+            };
+            cx.error_at(
+                op.source.lit(),
+                format!("the operation declares `${}`, but `fn {}` has no argument for it; {hint}", v.name, e.ident),
+            );
+        }
+    }
+    for (name, p) in &vars {
+        let required = op.variables.iter().any(|v| v.name == *name && v.required);
+        if required && crate::parse::is_option(&p.ty) {
+            cx.error_at(
+                &p.ty,
+                format!(
+                    "`${name}` is non-null without a default, but `{}` is an `Option`, and `None` leaves the variable out, which the server rejects; take the value itself, or declare the variable nullable (drop its `!`)",
+                    unraw(&p.ident)
+                ),
+            );
+        }
+        if !declared.iter().any(|d| d == name) {
+            let listed = match declared.is_empty() {
+                true => "declares no variable".to_string(),
+                false => {
+                    format!("declares {}", declared.iter().map(|d| format!("`${d}`")).collect::<Vec<_>>().join(", "))
+                }
+            };
+            let span = match &p.kind {
+                ParamKind::Var { lit: Some(lit), .. } => lit.span(),
+                _ => p.ident.span(),
+            };
+            cx.error_span(
+                span,
+                format!(
+                    "`{}` is sent as the variable `${name}`, which the operation does not declare (it {listed}); declare `${name}: Type` in the operation, rename with `#[var(\"name\")]`, or remove the argument",
+                    unraw(&p.ident)
+                ),
+            );
+        }
+    }
+}
+
+// A GraphQL operation answers once, with one value: not pages, not a stream.
+//     #[graphql("query { feed { id } }")] #[paginate(cursor)] fn feed(&self) -> Paginated<Item>
+fn graphql_returns_one_value(cx: &mut Ctxt, e: &Endpoint) {
+    if !e.is_graphql {
+        return;
+    }
+    if let Some((_, span)) = &e.paginate {
+        cx.error_span(*span, format!("`fn {}` is a GraphQL operation, which #[paginate] does not page through; remove `#[paginate]` and pass the cursor as a variable", e.ident));
+    } else if let (Some(kind), ReturnType::Type(_, ty)) = (returned_stream(&e.sig.output), &e.sig.output) {
+        cx.error_at(
+            ty,
+            format!(
+                "`fn {}` is a GraphQL operation, whose answer is one JSON document, not a `{}`; return `Result<T>`",
+                e.ident,
+                kind.name()
+            ),
+        );
     }
 }
 
@@ -32,6 +165,22 @@ pub fn api(cx: &mut Ctxt, api: &Api) {
 //     async fn user(&self) -> Result<User>;          // which request is this?
 //     #[get("/a")] #[post("/a")] async fn user(..)   // GET or POST?
 fn one_http_method(cx: &mut Ctxt, e: &Endpoint) {
+    // A GraphQL operation is a POST to the API's GraphQL endpoint; a verb beside it is a
+    // second request.
+    //     #[post("/graphql")] #[graphql("query { me { name } }")] async fn me(&self)
+    if e.is_graphql {
+        for (m, span) in &e.methods {
+            cx.error_span(
+                *span,
+                format!(
+                    "`fn {}` is a GraphQL operation (`#[graphql]`), always a POST to the API's GraphQL endpoint (`#[api(graphql = \"/graphql\")]`); remove `#[{}]`",
+                    e.ident,
+                    m.upper().to_lowercase()
+                ),
+            );
+        }
+        return;
+    }
     match e.methods.as_slice() {
         [] => cx.error_at(
             &e.sig.ident,
@@ -212,7 +361,8 @@ fn placeholders_match_arguments(cx: &mut Ctxt, e: &Endpoint) {
                     format!("unknown placeholder `<{}>`: no argument of `fn {}` is named `{}`; {hint}", placeholder.name, e.ident, placeholder.name),
                 );
             }
-            Some(p) if p.kind != ParamKind::Path => cx.error_span(
+            // A `#[var]` here is reported by `vars_only_on_graphql`.
+            Some(p) if p.kind != ParamKind::Path && !matches!(p.kind, ParamKind::Var { .. }) => cx.error_span(
                 p.attr_span.unwrap_or(span),
                 format!("`{}` is a path placeholder `<{}>`, so it takes no attribute; remove it, or remove `<{}>` from the path", p.ident, placeholder.name, placeholder.name),
             ),
@@ -392,7 +542,9 @@ fn no_body_without_meaning(cx: &mut Ctxt, e: &Endpoint) {
 //     #[get("/a")] #[idempotent] async fn a(&self)
 fn idempotent_is_meaningful(cx: &mut Ctxt, e: &Endpoint) {
     let (Some(span), Some(method)) = (e.idempotent, e.method()) else { return };
-    if e.idempotency_key.is_some() {
+    if e.graphql.as_ref().is_some_and(|op| !op.mutation) {
+        cx.error_span(span, "`#[idempotent]` is redundant: a GraphQL query only reads, and is always retried; it marks a mutation that is safe to send twice");
+    } else if e.idempotency_key.is_some() {
         cx.error_span(
             span,
             "`#[idempotent]` is redundant beside `#[idempotency_key]`, which already makes the call safe to retry; remove `#[idempotent]`",

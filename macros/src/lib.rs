@@ -12,6 +12,7 @@ mod attr;
 mod check;
 mod ctxt;
 mod expand;
+mod graphql;
 mod parse;
 mod path;
 

@@ -16,8 +16,8 @@ use crate::path;
 
 /// Attributes restrait reads on the trait or its methods (besides the HTTP methods).
 const SHARED: &[&str] = &["header", "retry", "rate_limit", "timeout", "cache", "validate"];
-const METHOD_ONLY: &[&str] = &["idempotent", "idempotency_key", "paginate"];
-const ARGUMENT_ONLY: &[&str] = &["query", "body", "part"];
+const METHOD_ONLY: &[&str] = &["idempotent", "idempotency_key", "paginate", "graphql"];
+const ARGUMENT_ONLY: &[&str] = &["query", "body", "part", "var"];
 const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
 /// The keys of `#[api(...)]`, as [`ApiArgs`] reads them, each as an example of its use.
 const API_KEYS: &[&str] = &[
@@ -27,6 +27,7 @@ const API_KEYS: &[&str] = &[
     "error = ApiError",
     "crate = \"restrait\"",
     "blocking",
+    "graphql = \"/graphql\"",
 ];
 
 /// Reads `#[api(args)] trait ...`. The model is returned even when the arguments of `#[api]`
@@ -67,7 +68,28 @@ pub fn api(cx: &mut Ctxt, args: TokenStream, item: &mut syn::ItemTrait) -> Optio
             cx.error_at(var, format!("`{name}` is not an environment variable name"));
         }
     }
+    let graphql = args.graphql.clone().unwrap_or_else(|| syn::LitStr::new("/graphql", Span::call_site()));
+    let graphql_template = match path::parse(&graphql.value()) {
+        Ok(t) if t.placeholders().next().is_none() => t,
+        Ok(_) => {
+            cx.error_at(
+                &graphql,
+                "the GraphQL endpoint is one fixed path, such as \"/graphql\"; it takes no placeholder",
+            );
+            path::PathTemplate::default()
+        }
+        Err(errors) => {
+            for e in errors {
+                cx.error_span(
+                    attr::span_in(&graphql, e.range.clone()),
+                    format!("{}\n  help: {}", e.kind.message(), e.kind.help()),
+                );
+            }
+            path::PathTemplate::default()
+        }
+    };
     Some(Api {
+        graphql: (graphql, graphql_template),
         krate: args.krate.unwrap_or_else(|| syn::parse_quote!(::restrait)),
         client: args.client.unwrap_or_else(|| format_ident!("{}Client", item.ident)),
         base: args.base,
@@ -167,6 +189,7 @@ fn recover_api_args(items: &[NestedMeta]) -> ApiArgs {
     ApiArgs {
         base: syn::LitStr::new("", Span::call_site()),
         base_env: None,
+        graphql: None,
         client: key("client").and_then(|m| syn::Ident::from_meta(&m).ok()),
         error: None,
         krate: key("crate").and_then(|m| syn::Path::from_meta(&m).ok()),
@@ -259,6 +282,10 @@ fn read_shared(cx: &mut Ctxt, attrs: &mut Vec<Attribute>, place: Place) -> Share
                 cx.error_at(a, "`#[part]` goes on an argument sent as one part of a multipart body, such as `async fn upload(&self, #[part] title: &str)`");
                 return false;
             }
+            "var" => {
+                cx.error_at(a, "`#[var(\"name\")]` goes on an argument of a #[graphql] method, to send it as the variable `$name`");
+                return false;
+            }
             _ => {}
         }
         if let Some(ours) = misspelled(a) {
@@ -325,6 +352,8 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
     let mut idempotent = None;
     let mut idempotency_key = None;
     let mut paginate = None;
+    let mut graphql = None;
+    let mut is_graphql = false;
     let mut docs = Vec::new();
     f.attrs.retain(|a| {
         let name = attr::path_name(a.path());
@@ -367,6 +396,18 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
                 paginate = Some((attr::read_paginate(cx, a), name_span(a)));
                 false
             }
+            "graphql" => {
+                if is_graphql {
+                    cx.error_span(
+                        name_span(a),
+                        "`#[graphql]` is given twice; a method runs one operation, so keep one",
+                    );
+                } else {
+                    graphql = crate::graphql::read(cx, a);
+                }
+                is_graphql = true;
+                false
+            }
             "doc" => {
                 if let syn::Meta::NameValue(syn::MetaNameValue {
                     value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }),
@@ -389,7 +430,11 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
     let mut params = Vec::new();
     for input in &mut f.sig.inputs {
         if let FnArg::Typed(typed) = input {
-            if let Some(param) = read_param(cx, typed) {
+            if let Some(mut param) = read_param(cx, typed) {
+                // An argument of a GraphQL operation is a variable of the same name.
+                if is_graphql && param.kind == ParamKind::Path {
+                    param.kind = ParamKind::Var { name: unraw_ident(&param.ident), lit: None };
+                }
                 params.push(param);
             }
         }
@@ -401,6 +446,8 @@ fn read_endpoint(cx: &mut Ctxt, f: &mut syn::TraitItemFn, attribute_paths: &mut 
         docs: docs.iter().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n").trim().to_string(),
         methods,
         path,
+        graphql,
+        is_graphql,
         shared,
         idempotent,
         idempotency_key,
@@ -468,6 +515,7 @@ fn read_param(cx: &mut Ctxt, typed: &mut syn::PatType) -> Option<Param> {
             "header" => read_header_param(cx, a),
             "body" => read_body(cx, a),
             "part" => read_part(cx, a, &typed.pat),
+            "var" => read_var(cx, a),
             _ => {
                 if let Some(ours) = misspelled(a) {
                     cx.error_at(a.path(), format!("unknown attribute `#[{name}]`; did you mean `#[{ours}]`?"));
@@ -512,6 +560,31 @@ fn read_param(cx: &mut Ctxt, typed: &mut syn::PatType) -> Option<Param> {
     Some(Param { ident, ty: (*typed.ty).clone(), kind: kind.unwrap_or(ParamKind::Path), attr_span })
 }
 
+/// `#[var("name")]`: the GraphQL variable (without `$`) an argument is sent as.
+fn read_var(cx: &mut Ctxt, a: &Attribute) -> Option<ParamKind> {
+    let lit = attr::single_string(cx, a, "#[var(\"login\")]")?;
+    let name = lit.value();
+    let name = name.strip_prefix('$').unwrap_or(&name).to_string();
+    let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        cx.error_at(
+            &lit,
+            format!(
+                "`{}` is not a GraphQL variable name (letters, digits and `_`, not starting with a digit)",
+                lit.value()
+            ),
+        );
+        return None;
+    }
+    Some(ParamKind::Var { name, lit: Some(lit) })
+}
+
+fn unraw_ident(ident: &syn::Ident) -> String {
+    let name = ident.to_string();
+    name.strip_prefix("r#").map(str::to_string).unwrap_or(name)
+}
+
 /// An argument attribute as a person writes it: `#[query]`, `#[body(form)]`.
 fn describe(kind: &ParamKind) -> String {
     match kind {
@@ -525,6 +598,7 @@ fn describe(kind: &ParamKind) -> String {
         ParamKind::Body(BodyKind::Multipart) => "#[body(multipart)]".into(),
         ParamKind::Part { file: true, .. } => "#[part(file)]".into(),
         ParamKind::Part { .. } => "#[part]".into(),
+        ParamKind::Var { name, .. } => format!("#[var(\"{name}\")]"),
     }
 }
 

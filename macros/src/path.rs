@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 /// A parsed template.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PathTemplate {
     /// Literal runs and placeholders, in order.
     pub parts: Vec<Part>,

@@ -105,9 +105,17 @@ fn operation(api: &Api, e: &Endpoint) -> TokenStream {
     let doc = &e.docs;
     let method = e.method().unwrap_or(HttpMethod::Get);
     let variant = format_ident!("{}", method.variant());
-    let path = e.path.as_ref().map(|(lit, _)| lit.value()).unwrap_or_default();
-    let idempotent = method.is_idempotent() || e.idempotent.is_some() || e.idempotency_key.is_some();
-    let requires_confirmation = !matches!(method, HttpMethod::Get | HttpMethod::Head | HttpMethod::Options);
+    let (path, idempotent, requires_confirmation) = match &e.graphql {
+        // A query only reads; a mutation changes state, as a POST does.
+        Some(op) => {
+            (api.graphql.0.value(), !op.mutation || e.idempotent.is_some() || e.idempotency_key.is_some(), op.mutation)
+        }
+        None => (
+            e.path.as_ref().map(|(lit, _)| lit.value()).unwrap_or_default(),
+            method.is_idempotent() || e.idempotent.is_some() || e.idempotency_key.is_some(),
+            !matches!(method, HttpMethod::Get | HttpMethod::Head | HttpMethod::Options),
+        ),
+    };
     let params = e.params.iter().map(|p| {
         let name = p.ident.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name).to_string();
@@ -116,6 +124,7 @@ fn operation(api: &Api, e: &Endpoint) -> TokenStream {
             ParamKind::Query { name, flatten: true } => (quote!(QueryFlatten), name.clone()),
             ParamKind::Query { name, .. } => (quote!(Query), name.clone()),
             ParamKind::Header { lit, .. } => (quote!(Header), lit.value()),
+            ParamKind::Var { name, .. } => (quote!(Variable), name.clone()),
             ParamKind::Body(kind) => (
                 match kind {
                     crate::ast::BodyKind::Json => quote!(Body),

@@ -11,6 +11,9 @@ use crate::parse::is_option;
 use crate::path::Part;
 
 pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
+    if let Some(op) = &e.graphql {
+        return super::graphql::expand(api, e, index, op);
+    }
     let krate = &api.krate;
     let client = &api.client;
     let sig = &e.sig;
@@ -64,7 +67,8 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
             false => quote!(),
         };
         Some(match &p.kind {
-            ParamKind::Path => return None,
+            // A `#[var]` outside a GraphQL method is reported by `check::vars_only_on_graphql`.
+            ParamKind::Path | ParamKind::Var { .. } => return None,
             ParamKind::Query { flatten: true, .. } => {
                 quote_spanned!(ty.span()=> #check __restrait_call.query_flatten::<#ty>(&#ident);)
             }
@@ -114,23 +118,7 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
             Ok(Decoder::Stream(kind, ty, record)) => (quote!(), stream_call(krate, kind, &ty, record.as_deref()), true),
             Err(_) => unreachable!("checked: async methods return Result<T>"),
             Ok(decoder) => {
-                // The decoder is built at the user's type, so that a type that cannot be decoded is
-                // reported there, once, in the words of `JsonBody` (see `__private::Decoder`): the
-                // `json_body` check and the decoder's own bound fail at the same span with the same
-                // unmet bound, which rustc reports once.
-                let range = decoder.json_type().map_or_else(|| (Span::call_site(), Span::call_site()), span_range);
-                let krate_at = respan(krate.to_token_stream(), range.0);
-                let check = match (decoder.json_type(), validate) {
-                    (Some(ty), false) => quote_spanned!(range.0=> #krate_at::__private::json_body::<#ty>();),
-                    (Some(ty), true) => quote_spanned! {range.0=>
-                        #krate_at::__private::json_body::<#ty>();
-                        #krate_at::__private::must_validate::<#ty>();
-                    },
-                    (None, _) => quote!(),
-                };
-                let output = check::result_type(&sig.output).expect("checked: async methods return Result<T>");
-                let decoder = decoder_type(&krate_at, &decoder, range, validate);
-                let decoder = quote_spanned!(range.0=> #krate_at::__private::decoder::<#decoder, #output>());
+                let (check, decoder) = decoder_value(krate, sig, &decoder, validate);
                 (quote!(), quote!(#check #krate::__private::invoke(__restrait_call, #decoder)), true)
             }
         },
@@ -160,25 +148,52 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
     )
 }
 
+/// The bound checks of a declared `Result<T>` and its decoder as a value.
+///
+/// The decoder is built at the user's type, so that a type that cannot be decoded is
+/// reported there, once, in the words of `JsonBody` (see `__private::Decoder`): the
+/// `json_body` check and the decoder's own bound fail at the same span with the same
+/// unmet bound, which rustc reports once.
+pub(super) fn decoder_value(
+    krate: &syn::Path,
+    sig: &syn::Signature,
+    decoder: &Decoder,
+    validate: bool,
+) -> (TokenStream, TokenStream) {
+    let range = decoder.json_type().map_or_else(|| (Span::call_site(), Span::call_site()), span_range);
+    let krate_at = respan(krate.to_token_stream(), range.0);
+    let check = match (decoder.json_type(), validate) {
+        (Some(ty), false) => quote_spanned!(range.0=> #krate_at::__private::json_body::<#ty>();),
+        (Some(ty), true) => quote_spanned! {range.0=>
+            #krate_at::__private::json_body::<#ty>();
+            #krate_at::__private::must_validate::<#ty>();
+        },
+        (None, _) => quote!(),
+    };
+    let output = check::result_type(&sig.output).expect("checked: async methods return Result<T>");
+    let decoder = decoder_type(&krate_at, decoder, range, validate);
+    (check, quote_spanned!(range.0=> #krate_at::__private::decoder::<#decoder, #output>()))
+}
+
 /// The pieces of a method's endpoint descriptor and call, as tokens.
-struct EndpointTokens {
-    path_parts: TokenStream,
-    query: String,
-    headers: TokenStream,
-    timeout: TokenStream,
-    retry: TokenStream,
-    rate_limit: TokenStream,
-    retryable: bool,
-    idempotency_key: TokenStream,
-    cache: TokenStream,
-    path_values: TokenStream,
-    params: TokenStream,
+pub(super) struct EndpointTokens {
+    pub path_parts: TokenStream,
+    pub query: String,
+    pub headers: TokenStream,
+    pub timeout: TokenStream,
+    pub retry: TokenStream,
+    pub rate_limit: TokenStream,
+    pub retryable: bool,
+    pub idempotency_key: TokenStream,
+    pub cache: TokenStream,
+    pub path_values: TokenStream,
+    pub params: TokenStream,
 }
 
 /// The method: its endpoint descriptor, the call built from its arguments, and `run`, the
 /// engine function that makes it (awaited for an `async fn`).
 #[allow(clippy::too_many_arguments)]
-fn finish(
+pub(super) fn finish(
     krate: &syn::Path,
     client: &syn::Ident,
     index: usize,
@@ -257,7 +272,7 @@ fn stream_call(krate: &syn::Path, kind: StreamKind, ty: &syn::Type, record: Opti
 
 /// Trait-level headers, then the method's; a method-level header replaces every trait-level
 /// header of the same name (names are already lower-cased).
-fn merged_headers(trait_level: &[StaticHeader], method_level: &[StaticHeader]) -> Vec<StaticHeader> {
+pub(super) fn merged_headers(trait_level: &[StaticHeader], method_level: &[StaticHeader]) -> Vec<StaticHeader> {
     trait_level.iter().filter(|h| !method_level.iter().any(|m| m.name == h.name)).chain(method_level).cloned().collect()
 }
 
@@ -307,7 +322,7 @@ pub fn rate_limit(krate: &syn::Path, shared: &Shared) -> TokenStream {
 }
 
 /// The method's `#[cache(...)]`, else the trait's, as a `CacheSpec`.
-fn cache_spec(krate: &syn::Path, cache: Option<&(crate::attr::CacheArgs, Span)>) -> TokenStream {
+pub(super) fn cache_spec(krate: &syn::Path, cache: Option<&(crate::attr::CacheArgs, Span)>) -> TokenStream {
     match cache {
         None => quote!(::core::option::Option::None),
         Some((c, _)) if c.off.is_present() => quote!(::core::option::Option::Some(#krate::CacheSpec::Off)),

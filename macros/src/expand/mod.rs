@@ -5,6 +5,7 @@
 
 mod blocking;
 mod client;
+mod graphql;
 mod method;
 
 use proc_macro2::TokenStream;

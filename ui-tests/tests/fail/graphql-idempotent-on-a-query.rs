@@ -1,0 +1,10 @@
+use restrait::{api, Result};
+
+#[api(base = "https://api.example.com")]
+pub trait Hub {
+    #[graphql("query Viewer { viewer { name } }")]
+    #[idempotent]
+    async fn viewer(&self) -> Result<()>;
+}
+
+fn main() {}
