@@ -183,7 +183,7 @@ impl Part {
         S: Stream<Item = Result<Bytes, E>> + Send + 'static,
         E: Into<BoxError>,
     {
-        Part::new(Source::Stream(Mutex::new(Some(Box::pin(BoxErrors { inner: stream }))), None))
+        Part::new(Source::Stream(Mutex::new(Some(Box::pin(BoxErrors::new(stream)))), None))
             .content_type("application/octet-stream")
     }
 
@@ -564,10 +564,16 @@ impl Stream for BodyStream {
 }
 
 pin_project_lite::pin_project! {
-    /// A stream with its errors boxed.
-    struct BoxErrors<S> {
+    /// A stream with its errors boxed (also what `ResponseBody::from_stream` wraps a stream in).
+    pub(crate) struct BoxErrors<S> {
         #[pin]
         inner: S,
+    }
+}
+
+impl<S> BoxErrors<S> {
+    pub(crate) fn new(inner: S) -> Self {
+        BoxErrors { inner }
     }
 }
 

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use futures_core::Stream;
 
 use super::BoxError;
-use crate::multipart::{BodyStream, Encoded};
+use crate::multipart::{BodyStream, BoxErrors, Encoded};
 
 /// The body of a request a transport sends: in memory, or (a `multipart/form-data` form)
 /// read as it is sent. Either can be sent again for a retry, except a form with a stream part,
@@ -211,7 +211,7 @@ impl ResponseBody {
         S: Stream<Item = Result<Bytes, E>> + Send + 'static,
         E: Into<BoxError>,
     {
-        ResponseBody(Inner::Stream(Box::pin(MapErr { inner: stream })))
+        ResponseBody(Inner::Stream(Box::pin(BoxErrors::new(stream))))
     }
 
     /// The next chunk, `None` at the end.
@@ -260,25 +260,5 @@ impl fmt::Debug for ResponseBody {
             Inner::Full(None) => f.write_str("ResponseBody(empty)"),
             Inner::Stream(_) => f.write_str("ResponseBody(stream)"),
         }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A stream with its errors boxed.
-    struct MapErr<S> {
-        #[pin]
-        inner: S,
-    }
-}
-
-impl<S, E> Stream for MapErr<S>
-where
-    S: Stream<Item = Result<Bytes, E>>,
-    E: Into<BoxError>,
-{
-    type Item = Result<Bytes, BoxError>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
-        self.project().inner.poll_next(cx).map(|item| item.map(|r| r.map_err(Into::into)))
     }
 }
