@@ -147,6 +147,8 @@ pub struct ClientBuilder<C> {
     auth: Option<Arc<dyn Authenticate>>,
     redirects: Redirects,
     cache: Option<Cache>,
+    #[cfg(feature = "opentelemetry")]
+    propagation: crate::TracePropagation,
     error: Option<Error>,
     _client: PhantomData<fn() -> C>,
 }
@@ -193,6 +195,8 @@ impl<C: FromClient> ClientBuilder<C> {
             auth: None,
             redirects: Redirects::default(),
             cache: None,
+            #[cfg(feature = "opentelemetry")]
+            propagation: crate::TracePropagation::default(),
             error: None,
             _client: PhantomData,
         }
@@ -295,6 +299,16 @@ impl<C: FromClient> ClientBuilder<C> {
     /// credentials never leave the base URL's origin.
     pub fn redirects(mut self, redirects: Redirects) -> Self {
         self.redirects = redirects;
+        self
+    }
+
+    /// Where requests carry the W3C trace context (`traceparent`, `tracestate`) of their
+    /// attempt's span (feature `opentelemetry`). Default:
+    /// [`TracePropagation::SameOrigin`](crate::TracePropagation::SameOrigin): requests to the
+    /// base URL's origin do, a redirect hop or a link to another origin does not.
+    #[cfg(feature = "opentelemetry")]
+    pub fn trace_propagation(mut self, propagation: crate::TracePropagation) -> Self {
+        self.propagation = propagation;
         self
     }
 
@@ -476,6 +490,8 @@ impl<C: FromClient> ClientBuilder<C> {
                         connect_timeout: built_here.then_some(self.connect_timeout),
                     },
                     credentials: Credentials { auth: self.auth, origin, secret_params },
+                    #[cfg(feature = "opentelemetry")]
+                    propagation: self.propagation,
                     redirects: self.redirects,
                 },
                 interceptors: self.interceptors,

@@ -21,6 +21,7 @@ use crate::endpoint::{CacheSpec, Endpoint};
 use crate::error::{CallInfo, Error, ErrorKind, Result, TimeoutKind};
 use crate::graphql::{self, GraphQl, Variables};
 use crate::interceptor::{self, AttemptContext, CallContext, ResponseHead};
+use crate::meter;
 use crate::redact;
 use crate::redirect;
 use crate::response::{CacheStatus, RawResponse};
@@ -168,7 +169,8 @@ async fn cached(
             if let Err(e) = on_call(client, endpoint) {
                 return (Err(e), 0);
             }
-            trace::hit(endpoint, response.status.as_u16());
+            trace::hit(endpoint, &client.base, client.credentials(), response.status.as_u16());
+            meter::cache_hit(endpoint);
             return (Ok(response), 0);
         }
         Lookup::Stale(stale) => {
@@ -260,12 +262,17 @@ pub(crate) async fn execute<B: Body>(
     }
     let started = Instant::now();
     let mut attempts = Attempts::new(client, endpoint, started);
-    let span = trace::call_span(endpoint);
+    let span = trace::call_span(endpoint, &client.base, client.credentials());
     // Without a subscriber that wants the span, nothing is entered or recorded on the way.
     if span.is_disabled() {
         let outcome = attempts.run(request).await;
+        // Behind the feature's gate here, not only inside: passing `started` would keep it in
+        // every call's future.
+        #[cfg(feature = "metrics")]
+        meter::call(client, endpoint, outcome.as_ref().map(|r| r.status), started);
         return (outcome, attempts.sent);
     }
+    attempts.traced = true;
     // The span is recorded from inside the instrumented future, so that the future (which every
     // call moves and boxes) holds one span, not the span and a clone of it.
     let outcome = async {
@@ -275,7 +282,9 @@ pub(crate) async fn execute<B: Body>(
             Err(e) => e.status().map(|s| s.as_u16()),
         };
         let span = tracing::Span::current();
-        trace::finish(&span, status, attempts.sent, started);
+        trace::finish(&span, outcome.as_ref().map(|r| r.status), attempts.sent, attempts.waited_ms);
+        #[cfg(feature = "metrics")]
+        meter::call(client, endpoint, outcome.as_ref().map(|r| r.status), started);
         match cache {
             CacheStatus::Uncached => {}
             // A conditional request: revalidated when the server said 304.
@@ -301,6 +310,12 @@ struct Attempts<'a> {
     /// Requests sent again after a 401 because the authenticator renewed its credentials (at
     /// most one per call); they are not retries, so the retry policy does not count them.
     replays: u32,
+    /// Whether the call's span is recorded: its attempts then get spans of their own.
+    traced: bool,
+    /// Why the next attempt is sent, when it is a retry (for its span).
+    retry_reason: Option<Reason>,
+    /// How long the call waited for the rate limiters, in milliseconds.
+    waited_ms: u32,
 }
 
 impl<'a> Attempts<'a> {
@@ -312,6 +327,9 @@ impl<'a> Attempts<'a> {
             sent: 0,
             last_cost: None,
             replays: 0,
+            traced: false,
+            retry_reason: None,
+            waited_ms: 0,
         }
     }
 
@@ -322,23 +340,31 @@ impl<'a> Attempts<'a> {
             if let Some(stage) = self.client.limiters.try_acquire(self.endpoint) {
                 let (at, total) = (self.deadlines.total_at, self.deadlines.total);
                 // Boxed: only a caller that waits pays for the wait's room in its future.
-                Box::pin(self.client.limiters.acquire(self.endpoint, at, total, stage)).await?;
+                let waited = Box::pin(async {
+                    let since = Instant::now();
+                    self.client.limiters.acquire(self.endpoint, at, total, stage).await.map(|()| since.elapsed())
+                })
+                .await?;
+                self.waited_ms = self.waited_ms.saturating_add(u32::try_from(waited.as_millis()).unwrap_or(u32::MAX));
+                meter::limiter_wait(self.endpoint, waited);
             }
             // Hook: before_attempt, on a copy of the request of this attempt's own.
             let plain = match self.client.interceptors.is_empty() {
                 true => auth::Plain::Call(request),
                 false => auth::Plain::Owned(self.before_attempt(request).await?),
             };
-            // Authenticate. Credentials are applied afresh to every attempt (an HMAC
-            // signature is per request); a failure is an `Auth` error and nothing is sent.
-            let outgoing = match self.client.credentials().auth {
-                None => auth::Outgoing { plain, credentialed: None },
-                Some(_) => self.authenticate(plain).await?,
+            // Authenticate and send. A traced call does both inside the attempt's span, in a
+            // boxed future of its own, so that an untraced call's future holds no span.
+            let (outcome, last) = if !self.traced {
+                let outgoing = match self.client.credentials().auth {
+                    None => auth::Outgoing { plain, credentialed: None },
+                    Some(_) => self.authenticate(plain).await?,
+                };
+                self.sent += 1;
+                redirect::exchange(&self.client.exchange, outgoing, self.deadlines.for_attempt()).await
+            } else {
+                Box::pin(self.send_traced(plain)).await?
             };
-            // Send, following redirects, within the attempt's deadline.
-            self.sent += 1;
-            let (outcome, last) =
-                redirect::exchange(&self.client.exchange, outgoing, self.deadlines.for_attempt()).await;
             // Hook: after_attempt, before the outcome is classified.
             if !self.client.interceptors.is_empty() {
                 self.after_attempt(&outcome)?;
@@ -375,6 +401,8 @@ impl<'a> Attempts<'a> {
             match self.backoff(after, reason) {
                 Some(delay) => {
                     trace::retry(self.sent, &reason.as_str(), delay);
+                    meter::retry(self.endpoint, reason);
+                    self.retry_reason = Some(reason);
                     tokio::time::sleep(delay).await;
                 }
                 None => return Err(self.failed(outcome, &last)),
@@ -414,8 +442,61 @@ impl<'a> Attempts<'a> {
         if deadline::after(Instant::now(), delay) >= self.deadlines.total_at {
             return None;
         }
-        self.last_cost = Some(self.client.budget.withdraw(reason == Reason::Timeout)?);
+        let Some(cost) = self.client.budget.withdraw(reason == Reason::Timeout) else {
+            meter::budget_exhausted(self.endpoint);
+            return None;
+        };
+        self.last_cost = Some(cost);
         Some(delay)
+    }
+
+    /// Authenticates `plain` (credentials are applied afresh to every attempt: an HMAC
+    /// signature is per request; a failure is an `Auth` error and nothing is sent), then sends
+    /// it, following redirects, within the attempt's deadline.
+    ///
+    /// Not an `async fn`: one of those keeps a second copy of each argument in its future.
+    #[allow(clippy::manual_async_fn)]
+    fn send<'s, 'r: 's, B: Body + 's>(
+        &'s mut self,
+        plain: auth::Plain<'r>,
+    ) -> impl Future<Output = Result<(Result<RawResponse<B>>, auth::Outgoing<'r>)>> + Send + use<'a, 's, 'r, B> {
+        async move {
+            let outgoing = match self.client.credentials().auth {
+                None => auth::Outgoing { plain, credentialed: None },
+                Some(_) => self.authenticate(plain).await?,
+            };
+            self.sent += 1;
+            Ok(redirect::exchange(&self.client.exchange, outgoing, self.deadlines.for_attempt()).await)
+        }
+    }
+
+    /// [`send`](Self::send) inside the attempt's span, with the span's trace context on the
+    /// request (feature `opentelemetry`), and the outcome recorded on it.
+    #[cold]
+    async fn send_traced<'r, B: Body>(
+        &mut self,
+        plain: auth::Plain<'r>,
+    ) -> Result<(Result<RawResponse<B>>, auth::Outgoing<'r>)> {
+        let span = trace::attempt_span(
+            self.endpoint,
+            &self.client.base,
+            self.client.credentials(),
+            &plain,
+            self.sent + 1,
+            self.retry_reason.take(),
+        );
+        if span.is_disabled() {
+            return self.send(plain).await;
+        }
+        #[cfg(feature = "opentelemetry")]
+        let plain =
+            crate::propagate::inject(self.client.exchange.propagation, &self.client.credentials().origin, plain, &span);
+        let sent = self.send(plain).instrument(span.clone()).await;
+        match &sent {
+            Ok((Ok(response), _)) => trace::finish_attempt(&span, Some(response.status), None),
+            Ok((Err(e), _)) | Err(e) => trace::finish_attempt(&span, None, Some(e)),
+        }
+        sent
     }
 
     /// The interceptors' `before_attempt`, in the order they were added, on a fresh copy of

@@ -238,10 +238,13 @@ mod error;
 mod graphql;
 mod graphql_error;
 pub mod interceptor;
+pub mod meter;
 pub mod multipart;
 mod operation;
 mod paginate;
 mod params;
+#[cfg(feature = "opentelemetry")]
+mod propagate;
 mod rate_limit;
 mod redact;
 mod redirect;
@@ -270,6 +273,8 @@ pub use graphql_error::{GraphQlError, GraphQlLocation, GraphQlPathSegment};
 pub use interceptor::Interceptor;
 pub use operation::{Method, Operation, Pagination, Param, ParamLocation};
 pub use paginate::{Page, Pages, Paginated};
+#[cfg(feature = "opentelemetry")]
+pub use propagate::TracePropagation;
 pub use rate_limit::{InMemoryStore, Quota, RateControl, RateLimitStore};
 pub use redirect::{Redirects, DEFAULT_MAX_REDIRECTS};
 pub use response::{CacheStatus, Response};

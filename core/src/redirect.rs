@@ -156,6 +156,9 @@ pub(crate) struct Exchange {
     pub(crate) sender: send::Sender,
     pub(crate) credentials: auth::Credentials,
     pub(crate) redirects: Redirects,
+    /// Where requests carry their attempt's trace context.
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) propagation: crate::propagate::TracePropagation,
 }
 
 /// What to do with a response.
@@ -304,6 +307,8 @@ fn decide<B>(client: &Exchange, current: &Prepared, response: &RawResponse<B>, h
     }
     if origin != credentials.origin {
         strip_credentials(&mut next.headers);
+        #[cfg(feature = "opentelemetry")]
+        crate::propagate::strip_cross_origin(client.propagation, &mut next.headers);
     }
     next.url = target;
     Next::Follow(Box::new(next))

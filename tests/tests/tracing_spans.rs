@@ -1,5 +1,6 @@
-//! Tracing: one `restrait.call` span per call with its outcome (what the response cache did
-//! included), and one event per retry.
+//! Tracing as a `fmt` subscriber shows it: one `restrait.call` span per call with its outcome
+//! (what the response cache did included), a `restrait.attempt` span per request sent, and one
+//! event per retry. The OpenTelemetry view of the same spans is `tests/opentelemetry.rs`.
 
 mod support;
 
@@ -36,12 +37,32 @@ async fn a_call_has_one_span_and_each_retry_an_event() {
             && retries[0].contains("delay_ms=100"),
         "{text}"
     );
-    let close = text.lines().find(|l| l.contains("close")).expect("the span closes");
-    for field in
-        ["api=\"Traced\"", "operation=\"item\"", "method=\"GET\"", "path=\"/items/<id>\"", "status=503", "attempts=3"]
-    {
+    let close = call_closes(&text).pop().expect("the call span closes");
+    for field in [
+        "restrait.api=\"Traced\"",
+        "restrait.operation=\"item\"",
+        "http.request.method=\"GET\"",
+        "url.template=\"/items/{id}\"",
+        "http.response.status_code=503",
+        "error.type=\"503\"",
+        "restrait.attempts=3",
+    ] {
         assert!(close.contains(field), "missing {field} in {close}");
     }
+    let attempts: Vec<&str> = text.lines().filter(|l| l.contains("restrait.attempt{") && l.contains("close")).collect();
+    assert_eq!(attempts.len(), 3, "{text}");
+    assert!(!attempts[0].contains("resend_count"), "{}", attempts[0]);
+    assert!(
+        attempts[2].contains("http.request.resend_count=2")
+            && attempts[2].contains("restrait.retry.reason=\"status 503\""),
+        "{}",
+        attempts[2]
+    );
+    assert!(
+        attempts[2].contains("url.full=\"http://127.0.0.1:") && attempts[2].contains("api_key=REDACTED"),
+        "{}",
+        attempts[2]
+    );
     assert!(!text.contains("sentinel-secret-value"), "a secret reached the logs: {text}");
 }
 
@@ -79,9 +100,22 @@ async fn the_call_span_records_what_the_cache_did() {
     client.item(1).await.unwrap();
     client.item(1).await.unwrap();
     let text = captured.text();
-    let closes: Vec<&str> = text.lines().filter(|l| l.contains("restrait.call") && l.contains("close")).collect();
+    let closes = call_closes(&text);
     assert_eq!(closes.len(), 3, "{text}");
-    assert!(closes[0].contains("cache=\"miss\""), "{}", closes[0]);
-    assert!(closes[1].contains("cache=\"revalidated\"") && closes[1].contains("status=304"), "{}", closes[1]);
-    assert!(closes[2].contains("cache=\"hit\"") && closes[2].contains("attempts=0"), "{}", closes[2]);
+    assert!(closes[0].contains("restrait.cache=\"miss\""), "{}", closes[0]);
+    assert!(
+        closes[1].contains("restrait.cache=\"revalidated\"") && closes[1].contains("http.response.status_code=304"),
+        "{}",
+        closes[1]
+    );
+    // A revalidation that succeeded is not an error.
+    assert!(!closes[1].contains("error.type"), "{}", closes[1]);
+    assert!(closes[2].contains("restrait.cache=\"hit\"") && closes[2].contains("restrait.attempts=0"), "{}", closes[2]);
+}
+
+/// The lines where a call span (not one of its attempts) closes.
+fn call_closes(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.contains("restrait.call{") && !l.contains("restrait.attempt{") && l.contains("close"))
+        .collect()
 }
