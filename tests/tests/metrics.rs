@@ -36,8 +36,11 @@ async fn scripted(script: &'static [u16]) -> String {
     support::serve(router).await
 }
 
-/// Every metric recorded, with its labels sorted by name.
-fn metrics(snapshotter: &Snapshotter) -> Vec<(MetricKind, String, Vec<(String, String)>, DebugValue)> {
+/// One metric: its kind, name, labels (sorted by name) and value.
+type Metric = (MetricKind, String, Vec<(String, String)>, DebugValue);
+
+/// Every metric recorded.
+fn metrics(snapshotter: &Snapshotter) -> Vec<Metric> {
     snapshotter
         .snapshot()
         .into_vec()
