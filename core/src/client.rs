@@ -16,6 +16,7 @@ use crate::endpoint::ApiInfo;
 use crate::endpoint::RateLimit;
 use crate::error::{Error, ErrorKind, Result};
 use crate::interceptor::Interceptor;
+use crate::progress::ProgressObserver;
 use crate::rate_limit::{Limiters, RateControl, RateLimitStore};
 use crate::redact;
 use crate::redirect::{Exchange, Redirects};
@@ -149,6 +150,7 @@ pub struct ClientBuilder<C> {
     cache: Option<Cache>,
     #[cfg(feature = "opentelemetry")]
     propagation: crate::TracePropagation,
+    progress: Option<Arc<dyn ProgressObserver>>,
     error: Option<Error>,
     _client: PhantomData<fn() -> C>,
 }
@@ -197,6 +199,7 @@ impl<C: FromClient> ClientBuilder<C> {
             cache: None,
             #[cfg(feature = "opentelemetry")]
             propagation: crate::TracePropagation::default(),
+            progress: None,
             error: None,
             _client: PhantomData,
         }
@@ -299,6 +302,13 @@ impl<C: FromClient> ClientBuilder<C> {
     /// credentials never leave the base URL's origin.
     pub fn redirects(mut self, redirects: Redirects) -> Self {
         self.redirects = redirects;
+        self
+    }
+
+    /// Follow the progress of request and response bodies (bytes so far, the total when
+    /// known), for a progress bar; see [`progress`](crate::progress). Default: none.
+    pub fn progress(mut self, observer: impl ProgressObserver + 'static) -> Self {
+        self.progress = Some(Arc::new(observer));
         self
     }
 
@@ -488,6 +498,7 @@ impl<C: FromClient> ClientBuilder<C> {
                         wire,
                         max_response_bytes: self.max_response_bytes,
                         connect_timeout: built_here.then_some(self.connect_timeout),
+                        progress: self.progress,
                     },
                     credentials: Credentials { auth: self.auth, origin, secret_params },
                     #[cfg(feature = "opentelemetry")]

@@ -243,6 +243,7 @@ pub mod multipart;
 mod operation;
 mod paginate;
 mod params;
+pub mod progress;
 #[cfg(feature = "opentelemetry")]
 mod propagate;
 mod rate_limit;

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use crate::call::Prepared;
 use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, Opaque, TimeoutKind};
+use crate::progress::{Direction, Meter, ProgressObserver};
 use crate::response::RawResponse;
 use crate::transport::{self, ResponseBody, Transport, TransportError, TransportErrorKind};
 
@@ -47,6 +48,16 @@ pub(crate) struct Sender {
     pub(crate) max_response_bytes: usize,
     /// `None` when the HTTP client was brought by the user and keeps its own.
     pub(crate) connect_timeout: Option<std::time::Duration>,
+    /// Who follows the bodies' progress, if anyone.
+    pub(crate) progress: Option<Arc<dyn ProgressObserver>>,
+}
+
+impl Sender {
+    /// A count of one body's progress, when the client observes it. Boxed: it lives in futures
+    /// every call allocates, and most clients observe nothing.
+    fn meter(&self, direction: Direction, total: Option<u64>) -> Option<Box<Meter>> {
+        self.progress.as_ref().map(|observer| Box::new(Meter::new(observer.clone(), direction, total)))
+    }
 }
 
 /// A response whose head has arrived, from either kind of [`Wire`].
@@ -155,8 +166,9 @@ pub(crate) enum Streamed {
 static NOT_READ: Bytes = Bytes::new();
 
 impl Body for Streamed {
-    fn success(_: &Sender, response: Incoming) -> impl Future<Output = Result<Self, Error>> + Send + '_ {
-        std::future::ready(Ok(Streamed::Live(LiveBody::new(response))))
+    fn success(client: &Sender, response: Incoming) -> impl Future<Output = Result<Self, Error>> + Send + '_ {
+        let meter = client.meter(Direction::Download, response.content_length());
+        std::future::ready(Ok(Streamed::Live(LiveBody::new(response, meter))))
     }
 
     fn read(prefix: Bytes) -> Self {
@@ -180,7 +192,7 @@ impl Body for Streamed {
 
 /// A response body still arriving, from either kind of [`Wire`], read chunk by chunk with no
 /// limit on its length (the streaming types bound what they hold, not what passes through).
-pub(crate) struct LiveBody(Live);
+pub(crate) struct LiveBody(Live, Option<Box<Meter>>);
 
 enum Live {
     /// reqwest's body with its decompression, polled directly (no boxed future per chunk).
@@ -189,18 +201,31 @@ enum Live {
 }
 
 impl LiveBody {
-    fn new(response: Incoming) -> Self {
-        match response {
-            Incoming::Reqwest(r) => LiveBody(Live::Reqwest(http::Response::<reqwest::Body>::from(r).into_body())),
+    fn new(response: Incoming, meter: Option<Box<Meter>>) -> Self {
+        let live = match response {
+            Incoming::Reqwest(r) => Live::Reqwest(http::Response::<reqwest::Body>::from(r).into_body()),
             #[cfg(feature = "hyper")]
-            Incoming::Hyper(r) => LiveBody(Live::Custom(r.into_body().into_response_body())),
-            Incoming::Custom(r) => LiveBody(Live::Custom(r.into_body())),
-        }
+            Incoming::Hyper(r) => Live::Custom(r.into_body().into_response_body()),
+            Incoming::Custom(r) => Live::Custom(r.into_body()),
+        };
+        LiveBody(live, meter)
     }
 
     /// The next chunk, `None` at the end of the body. A failure is a `Connect` error: the
     /// connection broke (or the transport failed) in the middle of the body.
     pub(crate) fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>> {
+        let polled = self.poll_body(cx);
+        if let (Some(meter), Poll::Ready(chunk)) = (&mut self.1, &polled) {
+            match chunk {
+                Some(Ok(chunk)) => meter.advance(chunk.len()),
+                None => meter.finish(),
+                Some(Err(_)) => {}
+            }
+        }
+        polled
+    }
+
+    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>> {
         match &mut self.0 {
             Live::Reqwest(body) => loop {
                 let frame = match std::task::ready!(http_body::Body::poll_frame(Pin::new(&mut *body), cx)) {
@@ -244,9 +269,9 @@ pub(crate) fn attempt<'a, B: Body + 'a>(
 ) -> Deadline<impl Future<Output = Result<RawResponse<B>, Error>> + Send + 'a> {
     let exchange = async move {
         let mut response = match &client.wire {
-            Wire::Reqwest(http) => {
-                Incoming::Reqwest(http.execute(to_reqwest(request)).await.map_err(|e| transport_error(client, e))?)
-            }
+            Wire::Reqwest(http) => Incoming::Reqwest(
+                http.execute(to_reqwest(client, request)).await.map_err(|e| transport_error(client, e))?,
+            ),
             #[cfg(feature = "hyper")]
             Wire::Hyper(hyper) => {
                 // Room for the headers it and hyper add (`Accept-Encoding`, `User-Agent`,
@@ -254,7 +279,10 @@ pub(crate) fn attempt<'a, B: Body + 'a>(
                 let uri =
                     hyper.uri(&request.url).map_err(|e| Error::request("the URL is not a valid URI").with_source(e))?;
                 let parts = to_parts(request, uri, 4);
-                let body = transport::RequestStream::of(request.body.as_ref(), request.form.as_ref());
+                let body = match observed_body(client, request) {
+                    Some(observed) => observed,
+                    None => transport::RequestStream::of(request.body.as_ref(), request.form.as_ref()),
+                };
                 Incoming::Hyper(hyper.exchange(parts, body).await.map_err(custom_error)?)
             }
             Wire::Custom(transport) => Incoming::Custom(transport.send(to_http(request)?).await.map_err(custom_error)?),
@@ -279,11 +307,49 @@ pub(crate) fn timed_out(deadline: AttemptDeadline) -> Error {
     Error::new(ErrorKind::Timeout).with_timeout(deadline.kind, deadline.length)
 }
 
+/// [`read_body`] for a client that observes progress: chunk by chunk into one buffer,
+/// reporting each.
+#[cold]
+async fn read_observed(client: &Sender, response: &mut Incoming, limit: usize) -> Result<Bytes, Error> {
+    let mut meter = client.meter(Direction::Download, response.content_length());
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = response.chunk(client).await? {
+        if buf.len() + chunk.len() > limit {
+            return Err(Error::new(ErrorKind::ResponseTooLarge).with_message(format!("limit {limit} bytes")));
+        }
+        buf.extend_from_slice(&chunk);
+        if let Some(meter) = &mut meter {
+            meter.advance(chunk.len());
+        }
+    }
+    if let Some(meter) = &mut meter {
+        meter.finish();
+    }
+    Ok(buf.freeze())
+}
+
+/// The request's body as a stream that reports its progress, when the client observes it and
+/// the request has a body.
+fn observed_body(client: &Sender, request: &Prepared) -> Option<transport::RequestStream> {
+    if request.body.is_none() && request.form.is_none() {
+        return None;
+    }
+    let body = body_of(request);
+    let meter = client.meter(Direction::Upload, body.length())?;
+    Some(body.into_stream().observed(*meter))
+}
+
 /// The transport's own copy of the request.
-fn to_reqwest(request: &Prepared) -> reqwest::Request {
+fn to_reqwest(client: &Sender, request: &Prepared) -> reqwest::Request {
     let mut req = reqwest::Request::new(request.method.clone(), request.url.clone());
     *req.headers_mut() = request.headers.clone();
-    if let Some(body) = &request.body {
+    if let Some(stream) = observed_body(client, request) {
+        // A stream would go chunked: keep the length a body in memory is sent with.
+        if let (Some(body), false) = (&request.body, req.headers().contains_key(http::header::CONTENT_LENGTH)) {
+            req.headers_mut().insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(body.len()));
+        }
+        *req.body_mut() = Some(reqwest::Body::wrap_stream(stream));
+    } else if let Some(body) = &request.body {
         *req.body_mut() = Some(body.clone().into());
     } else if let Some(form) = &request.form {
         *req.body_mut() = Some(reqwest::Body::wrap_stream(transport::RequestBody::form(form.clone()).into_stream()));
@@ -346,6 +412,10 @@ async fn read_body(client: &Sender, response: &mut Incoming, limit: usize) -> Re
     let too_large = || Error::new(ErrorKind::ResponseTooLarge).with_message(format!("limit {limit} bytes"));
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large());
+    }
+    if client.progress.is_some() {
+        // Boxed: its room stays out of every attempt's future.
+        return Box::pin(read_observed(client, response, limit)).await;
     }
     // Most bodies arrive as one chunk; hand it on without copying.
     let Some(first) = response.chunk(client).await? else {

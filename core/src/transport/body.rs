@@ -10,6 +10,7 @@ use futures_core::Stream;
 
 use super::BoxError;
 use crate::multipart::{BodyStream, BoxErrors, Encoded};
+use crate::progress::Meter;
 
 /// The body of a request a transport sends: in memory, or (a `multipart/form-data` form)
 /// read as it is sent. Either can be sent again for a retry, except a form with a stream part,
@@ -124,7 +125,14 @@ enum Streaming {
     /// Boxed: a form's reader (with its file) is several times the size of a `Bytes`, and
     /// hyper moves the body of every request, most of which have none.
     Form(Box<BodyStream>),
+    /// A body whose progress the client observes, handed on in chunks of at most
+    /// [`UPLOAD_CHUNK`] bytes.
+    Observed(Box<(RequestStream, Meter, Option<Bytes>)>),
 }
+
+/// The largest chunk an observed request body is handed on in, so that its progress moves
+/// in steps a bar can show.
+const UPLOAD_CHUNK: usize = 64 * 1024;
 
 impl RequestStream {
     /// A prepared request's body, without a `RequestBody` in between (the `Hyper` path).
@@ -137,6 +145,13 @@ impl RequestStream {
     }
 }
 
+impl RequestStream {
+    /// This body, reporting its progress to `meter`.
+    pub(crate) fn observed(self, meter: Meter) -> Self {
+        RequestStream(Streaming::Observed(Box::new((self, meter, None))))
+    }
+}
+
 impl Stream for RequestStream {
     type Item = Result<Bytes, BoxError>;
 
@@ -144,6 +159,26 @@ impl Stream for RequestStream {
         match &mut self.0 {
             Streaming::Once(bytes) => std::task::Poll::Ready(bytes.take().map(Ok)),
             Streaming::Form(form) => Pin::new(&mut **form).poll_next(cx),
+            Streaming::Observed(observed) => {
+                let (inner, meter, rest) = &mut **observed;
+                let chunk = match rest.take() {
+                    Some(rest) => rest,
+                    None => match std::task::ready!(Pin::new(inner).poll_next(cx)) {
+                        Some(Ok(chunk)) => chunk,
+                        None => {
+                            meter.finish();
+                            return std::task::Poll::Ready(None);
+                        }
+                        Some(Err(e)) => return std::task::Poll::Ready(Some(Err(e))),
+                    },
+                };
+                let mut chunk = chunk;
+                if chunk.len() > UPLOAD_CHUNK {
+                    *rest = Some(chunk.split_off(UPLOAD_CHUNK));
+                }
+                meter.advance(chunk.len());
+                std::task::Poll::Ready(Some(Ok(chunk)))
+            }
         }
     }
 }
@@ -162,7 +197,11 @@ impl http_body::Body for RequestStream {
     // hyper sends no body at all, not even an empty chunked one, for a body that says it
     // has ended (a GET's): without this it polls the body and frames it.
     fn is_end_stream(&self) -> bool {
-        matches!(self.0, Streaming::Once(None))
+        match &self.0 {
+            Streaming::Once(None) => true,
+            Streaming::Observed(observed) => observed.2.is_none() && observed.0.is_end_stream(),
+            _ => false,
+        }
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
@@ -171,6 +210,10 @@ impl http_body::Body for RequestStream {
             Streaming::Form(form) => {
                 form.length().map_or_else(http_body::SizeHint::default, http_body::SizeHint::with_exact)
             }
+            Streaming::Observed(observed) => match observed.1.remaining() {
+                Some(n) => http_body::SizeHint::with_exact(n),
+                None => http_body::SizeHint::default(),
+            },
         }
     }
 }
