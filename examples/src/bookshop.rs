@@ -212,6 +212,10 @@ pub trait Bookshop {
     #[idempotency_key("Idempotency-Key")]
     async fn create_book_once(&self, #[body] book: &NewBook<'_>) -> Result<Book>;
 
+    /// The catalog as one large CSV file, read as it arrives (no size cap, constant memory).
+    #[get("/export")]
+    async fn export(&self) -> Result<restrait::ByteStream>;
+
     /// The whole catalog, page after page, following the `Link: rel="next"` header.
     #[get("/catalog")]
     #[paginate(link)]

@@ -220,6 +220,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/limited", get(limited))
         .route("/catalog", get(catalog_pages))
         .route("/catalog/feed", get(catalog_feed))
+        .route("/export", get(export))
         .route("/__demo/reset", post(reset))
         .layer(middleware::from_fn_with_state(shared.clone(), count_requests))
         .with_state(shared)
@@ -530,6 +531,35 @@ async fn catalog_feed(Query(q): Query<Feed>) -> Response {
     let has_more = end < CATALOG_LEN;
     let next_cursor = has_more.then(|| encode_cursor(end));
     Json(json!({ "data": data, "next_cursor": next_cursor, "has_more": has_more, "total": CATALOG_LEN }))
+        .into_response()
+}
+
+/// The length of `/export`.
+pub const EXPORT_LEN: usize = 16 << 20;
+
+/// `/export`: a large CSV download, sent in 64 KiB chunks a millisecond apart (so that a
+/// progress bar has something to show on loopback), with its `Content-Length`.
+async fn export() -> Response {
+    const CHUNK: usize = 64 << 10;
+    let row = b"id,title,author,year\n1,Dune,Frank Herbert,1965\n";
+    let chunk: axum::body::Bytes = row.iter().copied().cycle().take(CHUNK).collect::<Vec<u8>>().into();
+    let chunks = futures_util::stream::unfold(0usize, move |sent| {
+        let chunk = chunk.clone();
+        async move {
+            if sent >= EXPORT_LEN {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            Some((Ok::<_, std::convert::Infallible>(chunk), sent + CHUNK))
+        }
+    });
+    (
+        [
+            (axum::http::header::CONTENT_LENGTH, EXPORT_LEN.to_string()),
+            (axum::http::header::CONTENT_TYPE, "text/csv".to_string()),
+        ],
+        axum::body::Body::from_stream(chunks),
+    )
         .into_response()
 }
 
