@@ -87,6 +87,31 @@
 //! answers, no sockets) and `Cassette` (record once, replay after, credentials never
 //! written).
 //!
+//! ## Observability
+//!
+//! Every call is a `restrait.call` span and each request it sends (a retry, the replay after a
+//! 401) a `restrait.attempt` span inside it, both named and attributed by the OpenTelemetry
+//! semantic conventions for HTTP clients: `otel.name` `"GET /users/{login}"`, `otel.kind`
+//! (`internal` for the call, `client` for an attempt), `http.request.method`, `url.template`,
+//! `url.full` (secret query values redacted), `server.address`, `server.port`,
+//! `http.response.status_code`, `http.request.resend_count` (on resends), `error.type` (the
+//! status code, or `timeout`, `connect`, `decode`, …) with `otel.status_code = "ERROR"`, and
+//! restrait's own `restrait.api`, `restrait.operation`, `restrait.attempts`,
+//! `restrait.retry.reason`, `restrait.limiter.wait_ms` and `restrait.cache`. With
+//! `tracing-opentelemetry`'s layer they export as OpenTelemetry spans; with `fmt` they print
+//! as log lines. No header value or body is ever recorded. An untraced call pays for neither
+//! span: both are built only when a subscriber wants them.
+//!
+//! - feature `opentelemetry`: each attempt's request carries the W3C `traceparent` and
+//!   `tracestate` of its span, so the called service continues the trace; only to the base
+//!   URL's origin by default (`ClientBuilder::trace_propagation`, `TracePropagation`).
+//! - feature `metrics`: the `http.client.request.duration` histogram (seconds, one value per
+//!   call, with the conventions' attributes) and counters of retries by reason, exhausted retry
+//!   budgets, rate-limiter waits and cache hits, on the `metrics` facade; see [`meter`].
+//! - [`ClientBuilder::progress`]: an observer of request and response body progress (bytes so
+//!   far, total when known), for a progress bar; see [`progress`] and
+//!   `cargo run --example download`.
+//!
 //! ## Time and tests
 //!
 //! restrait takes its time from `tokio::time`, so a test can pause it
@@ -194,6 +219,8 @@
 //! - `redis`: `restrait::redis`, rate-limit quotas and the response cache shared by a fleet of
 //!   processes through Redis (the `redis` crate with tokio and its connection manager).
 //! - `validate`: `#[validate]` checks values with `garde` (see [Validation](#validation)).
+//! - `opentelemetry`: W3C trace-context propagation (see [Observability](#observability)).
+//! - `metrics`: the duration histogram and restrait's counters on the `metrics` facade.
 //!
 //! ## Dependencies, and why
 //!
@@ -220,6 +247,13 @@
 //!   because its report is a flat list of field paths with messages (`items[2].email`), which
 //!   is what an error should name, nested types are reached with `dive`, and without default
 //!   features it brings no regex engine.
+//! - `opentelemetry`, `tracing-opentelemetry` (feature `opentelemetry` only, API crates
+//!   without the SDK): an attempt span's OpenTelemetry context, read through the layer users
+//!   already install to export `tracing` spans; the W3C headers are written from it directly
+//!   (three hex fields), so propagation does not depend on a global propagator being set.
+//! - `metrics` (feature `metrics` only): the facade, chosen over OpenTelemetry's metrics API
+//!   because it is one small crate and leaves the exporter (Prometheus, OpenTelemetry, StatsD)
+//!   to the application, as `tracing` leaves the subscriber.
 
 #![warn(missing_docs)]
 
