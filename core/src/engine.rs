@@ -266,10 +266,8 @@ pub(crate) async fn execute<B: Body>(
     // Without a subscriber that wants the span, nothing is entered or recorded on the way.
     if span.is_disabled() {
         let outcome = attempts.run(request).await;
-        // Behind the feature's gate here, not only inside: passing `started` would keep it in
-        // every call's future.
         #[cfg(feature = "metrics")]
-        meter::call(client, endpoint, outcome.as_ref().map(|r| r.status), started);
+        meter::call(client, endpoint, outcome.as_ref().map(|r| r.status), attempts.started());
         return (outcome, attempts.sent);
     }
     attempts.traced = true;
@@ -284,7 +282,7 @@ pub(crate) async fn execute<B: Body>(
         let span = tracing::Span::current();
         trace::finish(&span, outcome.as_ref().map(|r| r.status), attempts.sent, attempts.waited_ms);
         #[cfg(feature = "metrics")]
-        meter::call(client, endpoint, outcome.as_ref().map(|r| r.status), started);
+        meter::call(client, endpoint, outcome.as_ref().map(|r| r.status), attempts.started());
         match cache {
             CacheStatus::Uncached => {}
             // A conditional request: revalidated when the server said 304.
@@ -408,6 +406,13 @@ impl<'a> Attempts<'a> {
                 None => return Err(self.failed(outcome, &last)),
             }
         }
+    }
+
+    /// When the call started, from its deadline: so that the metrics need not keep the instant
+    /// in every call's future.
+    #[cfg(feature = "metrics")]
+    fn started(&self) -> Instant {
+        self.deadlines.total_at.checked_sub(self.deadlines.total).unwrap_or(self.deadlines.total_at)
     }
 
     /// The error of a call that ends with `outcome` (an error, or a response that is not a
