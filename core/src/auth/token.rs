@@ -175,6 +175,7 @@ pub(super) struct Answer {
 
 impl Answer {
     /// RFC 6749 §5.2's `error` code, when the body has one.
+    #[cfg_attr(not(feature = "sign-in"), allow(dead_code))]
     pub(super) fn error_code(&self) -> Option<&str> {
         self.json.as_ref()?.get("error")?.as_str()
     }

@@ -166,7 +166,7 @@ impl Session {
                     Renewal::Failed(format!("the token store could not be read: {}", crate::error::chain(&*e)))
                 })?;
                 let Some(stored) = stored else { return Err(Renewal::SignIn(NOT_SIGNED_IN.into())) };
-                let token = self.from_store(stored);
+                let token = self.cached_form(stored);
                 match token.refresh_at {
                     Some(at) if Instant::now() >= at => (token.refresh.clone(), Some(token)),
                     _ => return Ok(token),
@@ -209,7 +209,7 @@ impl Session {
     }
 
     /// A stored token as the cache holds it: due `skew` before its expiry by the wall clock.
-    fn from_store(&self, stored: StoredToken) -> Token {
+    fn cached_form(&self, stored: StoredToken) -> Token {
         let now = Instant::now();
         let refresh_at = stored.expires_at.map(|at| match at.duration_since(SystemTime::now()) {
             Ok(left) => now.checked_add(left.saturating_sub(self.config.skew)).unwrap_or(now),
