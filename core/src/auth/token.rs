@@ -192,10 +192,12 @@ impl Endpoint<'_> {
 
     /// Checked when the client is built.
     pub(super) fn check(&self) -> Result<(), BoxError> {
+        // "the OAuth2 token URL", "the OAuth2 device authorization URL".
+        let what = self.what.trim_end_matches(" endpoint");
         let url = Url::parse(self.url)
-            .map_err(|e| failure(format!("the OAuth2 {} URL is not a valid absolute URL ({e})", self.what)))?;
+            .map_err(|e| failure(format!("the OAuth2 {what} URL is not a valid absolute URL ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(failure(format!("the OAuth2 {} URL must use http or https", self.what)));
+            return Err(failure(format!("the OAuth2 {what} URL must use http or https")));
         }
         Ok(())
     }
