@@ -66,7 +66,12 @@
 //!
 //! `.auth(...)` on the builder takes one of the [`Auth`] schemes (bearer, basic, API key in a
 //! header or the query, OAuth2 client credentials, HMAC signing; each also `*_from_env`) or any
-//! [`Authenticate`] implementation. Credentials are applied to a fresh copy of the request
+//! [`Authenticate`] implementation. People sign in (feature `sign-in`) with
+//! [`Auth::oauth2_authorization_code`] (PKCE and a one-shot loopback callback, RFC 8252) or
+//! [`Auth::oauth2_device`] (RFC 8628); their access token is then refreshed ahead of expiry
+//! and after a 401 (one refresh for every waiting call, rotated refresh tokens kept) and kept
+//! in a [`TokenStore`](auth::TokenStore) (in memory, or a 0600 file written atomically).
+//! Credentials are applied to a fresh copy of the request
 //! before each request sent to the base URL's origin, never to another origin, and a 401 lets
 //! the authenticator renew them and the call be sent once more; see [`auth`]. Secrets are held
 //! in [`secrecy`] types and never appear in `Debug`, errors or `tracing` output.
@@ -237,6 +242,11 @@
 //! - `http-cache-semantics`: the response cache's RFC 9111 rules (maintained, used by
 //!   http-cache), in private mode; `lru`: the in-memory cache store's recency order.
 //! - `redis` (feature `redis` only): connections, the connection manager, scripts.
+//! - `httparse`, `getrandom` (feature `sign-in` only, both already in the tree through hyper
+//!   and uuid): the loopback callback's request head, PKCE verifiers and `state`. The grants
+//!   themselves are three form POSTs made by the code the client-credentials flow already
+//!   uses, rather than the `oauth2` crate, which would add chrono, rand 0.8 and a second sha2
+//!   and reqwest for what the engine already has.
 //! - `graphql-parser` (in `restrait-macros`, at compile time only): `#[graphql]` documents
 //!   parsed and checked. Chosen over `apollo-parser` because it yields a plain AST with the
 //!   operations and their variable definitions, which is all the checks read, on `combine`

@@ -129,6 +129,17 @@ pub struct CatalogItem {
     pub price_cents: u32,
 }
 
+/// The signed-in user, as `GET /me` answers.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct User {
+    /// The user's id.
+    pub id: String,
+    /// The user's name.
+    pub name: String,
+    /// The scopes the access token grants, space-separated.
+    pub scope: String,
+}
+
 /// The bookshop API.
 ///
 /// Every method sends `Accept: application/json` and must finish within 10 s, retries
@@ -215,6 +226,11 @@ pub trait Bookshop {
     /// The catalog as one large CSV file, read as it arrives (no size cap, constant memory).
     #[get("/export")]
     async fn export(&self) -> Result<restrait::ByteStream>;
+
+    /// The signed-in user: needs a client whose `auth` signs a user in
+    /// (`Auth::oauth2_authorization_code`, see `examples/sign_in.rs`); a 401 without one.
+    #[get("/me")]
+    async fn me(&self) -> Result<User>;
 
     /// The whole catalog, page after page, following the `Link: rel="next"` header.
     #[get("/catalog")]

@@ -28,9 +28,18 @@
 //! | `GET /catalog?page=&per_page=` | 250 items, a page at a time (a JSON array; `page` from 1, `per_page` default 30, at most 100), with `Link: <...>; rel="next"` while more remain and `X-Total-Count: 250` |
 //! | `GET /catalog/feed?cursor=&offset=&limit=` | the same items as `{"data", "next_cursor", "has_more", "total"}`; start with no cursor (or an `offset`), then send `next_cursor` back; `limit` default 50, at most 100 |
 //! | `POST /__demo/reset` | 204; puts the books and every counter back to their start |
+//! | `GET /oauth/authorize` | a demo OAuth 2.0 authorization endpoint (code flow, PKCE `S256` required, loopback `redirect_uri`): 302 back with `code` and `state`; it signs in [`DEMO_USER_ID`] without asking anything |
+//! | `POST /oauth/token` | the demo's token endpoint: `authorization_code` (with the `code_verifier`) and `refresh_token` (rotated: each refresh token works once) |
+//! | `GET /me` | the signed-in user `{"id", "name", "scope"}` for `Authorization: Bearer <access token>`; 401 `{"code": "unauthorized"}` otherwise |
+//! | `POST /__demo/expire_tokens` | 204; forgets every access token (not the refresh tokens), so that the next call with one gets a 401 |
 //!
 //! Every answer depends only on the requests made since the start or the last reset, so the
-//! quickstart and the tests see the same thing on every run.
+//! quickstart and the tests see the same thing on every run. (The OAuth routes are the
+//! exception: their codes and tokens are random, and a reset leaves them alone.)
+//!
+//! The OAuth routes are a demo for `cargo run --example sign_in`, **not a real authorization
+//! server**: no login form, no consent, one public client ([`DEMO_CLIENT_ID`]), grants in
+//! memory. See `examples/src/demo_server/oauth.rs` for what they check.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::IntoFuture;
@@ -51,6 +60,10 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+mod oauth;
+
+pub use self::oauth::{ACCESS_TOKEN_LIFETIME, DEMO_CLIENT_ID, DEMO_USER_ID};
 
 /// How many items `GET /catalog` and `GET /catalog/feed` hold.
 pub const CATALOG_LEN: u32 = 250;
@@ -91,6 +104,16 @@ impl DemoServer {
     /// The base URL of the API, like `http://127.0.0.1:49152` (no trailing slash).
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The demo's OAuth 2.0 authorization endpoint, `{base_url}/oauth/authorize`.
+    pub fn authorize_url(&self) -> String {
+        format!("{}/oauth/authorize", self.base_url)
+    }
+
+    /// The demo's OAuth 2.0 token endpoint, `{base_url}/oauth/token`.
+    pub fn token_url(&self) -> String {
+        format!("{}/oauth/token", self.base_url)
     }
 
     /// Puts the books, the `/flaky` and `/limited` counters and the request counts back to
@@ -136,11 +159,19 @@ impl std::fmt::Debug for DemoServer {
 /// The state behind every route. A `std` mutex: no lock is held across an `.await`.
 struct Shared {
     state: Mutex<DemoState>,
+    /// The OAuth routes' grants, which a reset leaves alone.
+    oauth: oauth::Issuer,
+}
+
+impl axum::extract::FromRef<Arc<Shared>> for oauth::Issuer {
+    fn from_ref(shared: &Arc<Shared>) -> Self {
+        shared.oauth.clone()
+    }
 }
 
 impl Shared {
     fn new() -> Self {
-        Shared { state: Mutex::new(DemoState::new()) }
+        Shared { state: Mutex::new(DemoState::new()), oauth: oauth::Issuer::default() }
     }
 
     /// The state; a panic in a handler does not poison it for good.
@@ -222,6 +253,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/catalog/feed", get(catalog_feed))
         .route("/export", get(export))
         .route("/__demo/reset", post(reset))
+        .merge(oauth::routes())
         .layer(middleware::from_fn_with_state(shared.clone(), count_requests))
         .with_state(shared)
 }

@@ -3,6 +3,8 @@
 //! - [`bookshop`]: an SDK written as one annotated trait, [`bookshop::Bookshop`].
 //! - [`demo_server`]: the bookshop API itself, served in-process on a loopback port, so that
 //!   the quickstart (`cargo run --example quickstart`) and the tests need nothing outside.
+//!   It includes a demo OAuth 2.0 authorization server (not a real one) that
+//!   `cargo run --example sign_in` signs a user in to.
 //! - [`graphql_server`]: a small GraphQL API for `cargo run --example graphql`.
 
 #![warn(missing_docs)]

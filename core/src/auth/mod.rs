@@ -69,6 +69,9 @@
 
 mod hmac;
 mod oauth2;
+#[cfg(feature = "sign-in")]
+mod sign_in;
+mod token;
 
 use std::fmt;
 use std::sync::Arc;
@@ -85,6 +88,10 @@ use crate::redact::{self, Secrets, REDACTED};
 
 pub use self::hmac::{HmacAlgorithm, HmacAuth};
 pub use self::oauth2::{ClientAuthentication, OAuth2ClientCredentials};
+#[cfg(feature = "sign-in")]
+pub use self::sign_in::{
+    DeviceCode, FileTokenStore, MemoryTokenStore, OAuth2AuthorizationCode, OAuth2Device, StoredToken, TokenStore,
+};
 
 /// The error an [`Authenticate`] implementation returns; the engine turns it into an
 /// [`ErrorKind::Auth`] error whose message is this error's `Display` (so it must not contain a
@@ -465,6 +472,35 @@ impl Auth {
             client_secret.into(),
             scopes.into_iter().map(Into::into).collect(),
         )
+    }
+
+    /// A person signed in with the OAuth 2.0 authorization-code flow, PKCE and a loopback
+    /// redirect (RFC 8252), for command-line and desktop tools (feature `sign-in`). Call
+    /// [`sign_in`](OAuth2AuthorizationCode::sign_in) (or `sign_in_if_needed`) before the first
+    /// call; the token is then refreshed on its own. `scopes` may be empty.
+    #[cfg(feature = "sign-in")]
+    pub fn oauth2_authorization_code<S: Into<String>>(
+        authorize_url: impl Into<String>,
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> OAuth2AuthorizationCode {
+        let scopes = scopes.into_iter().map(Into::into).collect();
+        OAuth2AuthorizationCode::new(authorize_url.into(), token_url.into(), client_id.into(), scopes)
+    }
+
+    /// A person signed in with the OAuth 2.0 device flow (RFC 8628), for machines without a
+    /// browser (feature `sign-in`): the user enters a code on another device while
+    /// [`sign_in`](OAuth2Device::sign_in) polls. `scopes` may be empty.
+    #[cfg(feature = "sign-in")]
+    pub fn oauth2_device<S: Into<String>>(
+        device_authorization_url: impl Into<String>,
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> OAuth2Device {
+        let scopes = scopes.into_iter().map(Into::into).collect();
+        OAuth2Device::new(device_authorization_url.into(), token_url.into(), client_id.into(), scopes)
     }
 
     /// HMAC request signing with `key` (its UTF-8 bytes). See [`HmacAuth`] for the canonical

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod oidc;
 pub mod redis;
 
 use std::sync::{Arc, Mutex};
