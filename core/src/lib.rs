@@ -254,6 +254,7 @@ mod stream;
 mod trace;
 pub mod transport;
 mod validate;
+pub mod webhook;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -69,6 +69,7 @@
 
 mod hmac;
 mod oauth2;
+mod token_cache;
 
 use std::fmt;
 use std::sync::Arc;

@@ -2,8 +2,7 @@
 //! ahead of expiry with one request however many calls are waiting, and renew it after a 401.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -12,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 use url::Url;
 
+use super::token_cache::{Cached, TokenCache};
 use super::{failure, secret_header, AuthRequest, Authenticate, BoxError, Redacted};
 use crate::redact;
 
@@ -76,27 +76,14 @@ struct Config {
 
 #[derive(Default)]
 struct Shared {
-    token: Mutex<Option<Arc<Token>>>,
-    /// Held by the one task that fetches a token; the others wait for it.
-    refresh: tokio::sync::Mutex<()>,
-    /// Token requests finished (successfully or not), so that a task that waited for one
-    /// knows it finished.
-    finished: AtomicU64,
-    /// Why the last token request failed, for the tasks that waited for it.
-    last_failure: Mutex<Option<String>>,
+    /// The access token, fetched by one task at a time.
+    cache: TokenCache,
     http: OnceLock<reqwest::Client>,
 }
 
-struct Token {
-    access: SecretString,
-    /// When to fetch a new one; `None`: until a 401.
-    refresh_at: Option<Instant>,
-}
-
-impl Token {
-    fn header(&self) -> Result<HeaderValue, BoxError> {
-        secret_header(&format!("Bearer {}", self.access.expose_secret()), "access token from the token endpoint")
-    }
+/// `Authorization: Bearer <access token>`.
+fn bearer(token: &Cached) -> Result<HeaderValue, BoxError> {
+    secret_header(&format!("Bearer {}", token.secret.expose_secret()), "access token from the token endpoint")
 }
 
 impl OAuth2ClientCredentials {
@@ -160,53 +147,10 @@ impl OAuth2ClientCredentials {
         Url::parse(&self.config.token_url).map(|u| redact::url(&u)).unwrap_or_else(|_| "(invalid URL)".into())
     }
 
-    /// The cached token, if it is still good to use.
-    fn fresh(&self) -> Option<Arc<Token>> {
-        let token = self.shared.token.lock().unwrap().clone()?;
-        match token.refresh_at {
-            Some(at) if Instant::now() >= at => None,
-            _ => Some(token),
-        }
-    }
-
     /// A good token: the cached one, or one fetched by this task or (single flight) by the
     /// task that was already fetching when this one asked.
-    async fn token(&self) -> Result<Arc<Token>, BoxError> {
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
-        let seen = self.shared.finished.load(Ordering::Acquire);
-        let _guard = self.shared.refresh.lock().await;
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
-        if self.shared.finished.load(Ordering::Acquire) != seen {
-            // A token request finished while this task waited. If it failed, so does this
-            // call; if it succeeded with a token already due for refresh (an `expires_in` of
-            // 0), that token is still the newest there is: use it rather than fetch again.
-            if let Some(why) = self.shared.last_failure.lock().unwrap().clone() {
-                return Err(failure(why));
-            }
-            if let Some(token) = self.shared.token.lock().unwrap().clone() {
-                return Ok(token);
-            }
-            return Err(failure("the token request failed"));
-        }
-        let fetched = self.fetch().await;
-        let outcome = match fetched {
-            Ok(token) => {
-                let token = Arc::new(token);
-                *self.shared.token.lock().unwrap() = Some(token.clone());
-                *self.shared.last_failure.lock().unwrap() = None;
-                Ok(token)
-            }
-            Err(why) => {
-                *self.shared.last_failure.lock().unwrap() = Some(why.clone());
-                Err(failure(why))
-            }
-        };
-        self.shared.finished.fetch_add(1, Ordering::AcqRel);
-        outcome
+    async fn token(&self) -> Result<Arc<Cached>, BoxError> {
+        self.shared.cache.get(|| self.fetch()).await
     }
 
     fn http(&self) -> Result<&reqwest::Client, String> {
@@ -228,7 +172,7 @@ impl OAuth2ClientCredentials {
     }
 
     /// One token request. The error is a message that names the endpoint and says why.
-    async fn fetch(&self) -> Result<Token, String> {
+    async fn fetch(&self) -> Result<Cached, String> {
         let c = &self.config;
         let endpoint = self.token_url();
         let url = Url::parse(&c.token_url).map_err(|e| format!("the OAuth2 token URL is not valid ({e})"))?;
@@ -301,7 +245,7 @@ impl OAuth2ClientCredentials {
             expires_in_s = token.expires_in.map(|d| d.as_secs()),
             "restrait: OAuth2 token obtained"
         );
-        Ok(Token { access: token.access, refresh_at })
+        Ok(Cached { secret: token.access, refresh_at })
     }
 }
 
@@ -309,7 +253,7 @@ impl OAuth2ClientCredentials {
 impl Authenticate for OAuth2ClientCredentials {
     async fn authenticate(&self, request: &mut AuthRequest) -> Result<(), BoxError> {
         let token = self.token().await?;
-        request.insert_header(AUTHORIZATION, token.header()?);
+        request.insert_header(AUTHORIZATION, bearer(&token)?);
         Ok(())
     }
 
@@ -317,10 +261,8 @@ impl Authenticate for OAuth2ClientCredentials {
     /// it), so that the replay fetches a new one.
     async fn on_unauthorized(&self, request: &AuthRequest, _headers: &HeaderMap) -> bool {
         let Some(sent) = request.headers().get(AUTHORIZATION) else { return false };
-        let mut cached = self.shared.token.lock().unwrap();
-        let same = cached.as_ref().and_then(|t| t.header().ok()).is_some_and(|h| h.as_bytes() == sent.as_bytes());
-        if same {
-            *cached = None;
+        let same = |t: &Cached| bearer(t).is_ok_and(|h| h.as_bytes() == sent.as_bytes());
+        if self.shared.cache.invalidate_if(same) {
             tracing::debug!("restrait: the OAuth2 token was refused (401); it will be refreshed");
         }
         true
@@ -337,8 +279,8 @@ impl Authenticate for OAuth2ClientCredentials {
     /// The client secret and the access token cached now.
     fn secret_values(&self) -> Vec<SecretString> {
         let mut values = vec![self.config.client_secret.clone()];
-        if let Some(token) = self.shared.token.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            values.push(token.access.clone());
+        if let Some(token) = self.shared.cache.current() {
+            values.push(token.secret.clone());
         }
         values
     }
@@ -411,7 +353,7 @@ fn describe_failure(endpoint: &str, status: http::StatusCode, json: Option<&serd
 impl fmt::Debug for OAuth2ClientCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.config;
-        let token = self.shared.token.lock().map(|t| t.is_some()).unwrap_or(false);
+        let token = self.shared.cache.current().is_some();
         f.debug_struct("OAuth2ClientCredentials")
             .field("token_url", &self.token_url())
             .field("client_id", &c.client_id)
