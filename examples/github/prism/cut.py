@@ -74,6 +74,25 @@ def main():
         # Path-level parameters apply to every method of the path.
         if "parameters" in description["paths"][path]:
             paths[path]["parameters"] = description["paths"][path]["parameters"]
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            if method == "parameters":
+                continue
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                for media in content.values():
+                    for example in media.get("examples", {}).values():
+                        value = example.get("value")
+                        if isinstance(value, dict) and set(value) == {"value", "x-github-breaking-changes"}:
+                            example["value"] = value["value"]
+                if "application/json" in content:
+                    content.setdefault("application/vnd.github+json", content["application/json"])
+            if (method, path) == ("get", "/repos/{owner}/{repo}/contents/{path}"):
+                ok = operation["responses"]["200"]["content"]
+                ok["application/vnd.github.raw+json"] = {
+                    "schema": {"type": "string"},
+                    "example": "# Hello World\n",
+                }
     cut = {key: description[key] for key in ("openapi", "info", "servers") if key in description}
     cut["paths"] = paths
     with open(out, "w") as f:

@@ -34,9 +34,10 @@
 //! - **Webhooks**: [`restrait::webhook`] verifies `X-Hub-Signature-256` and routes events to
 //!   typed handlers (see `examples/webhooks.rs`).
 //!
-//! Choices where GitHub's API leaves room: a file path (`<path..>`) and a git reference
-//! (`<reference..>`) take several segments (`docs/README.md`, `heads/main`), each
-//! percent-encoded; `POST` methods that create something are not retried (GitHub has no
+//! Choices where GitHub's API leaves room: a file path (`<path..>`) takes several segments
+//! (`docs/README.md`, each percent-encoded, the slashes kept, as GitHub's URLs show it); a git
+//! reference (`heads/main`) is one segment with its slash encoded (`heads%2Fmain`), as the
+//! description's `{ref}` parameter is one segment; `POST` methods that create something are not retried (GitHub has no
 //! idempotency keys), while `PUT`, `PATCH` and `DELETE` are, as HTTP defines them idempotent
 //! (restrait's default for those methods); `merge_pull` sends the head `sha` when given, which
 //! makes a repeated merge harmless.
@@ -309,8 +310,9 @@ pub trait GitHub {
 
     // Git references.
 
-    /// One reference, `heads/main` or `tags/v1.0`.
-    #[get("/repos/<owner>/<repo>/git/ref/<reference..>")]
+    /// One reference, `heads/main` or `tags/v1.0` (sent as one encoded segment,
+    /// `heads%2Fmain`, as GitHub's description has it).
+    #[get("/repos/<owner>/<repo>/git/ref/<reference>")]
     async fn git_ref(&self, owner: &str, repo: &str, reference: &str) -> Result<GitRef>;
 
     /// Creates a reference (a branch: `refs/heads/feature`).
@@ -318,7 +320,7 @@ pub trait GitHub {
     async fn create_git_ref(&self, owner: &str, repo: &str, #[body] reference: &NewGitRef<'_>) -> Result<GitRef>;
 
     /// Moves a reference (`heads/feature`).
-    #[patch("/repos/<owner>/<repo>/git/refs/<reference..>")]
+    #[patch("/repos/<owner>/<repo>/git/refs/<reference>")]
     async fn update_git_ref(
         &self,
         owner: &str,
@@ -328,7 +330,7 @@ pub trait GitHub {
     ) -> Result<GitRef>;
 
     /// Deletes a reference (`heads/feature`).
-    #[delete("/repos/<owner>/<repo>/git/refs/<reference..>")]
+    #[delete("/repos/<owner>/<repo>/git/refs/<reference>")]
     async fn delete_git_ref(&self, owner: &str, repo: &str, reference: &str) -> Result<()>;
 
     // Search.
@@ -361,12 +363,14 @@ pub trait GitHub {
 
     /// Renders Markdown to HTML.
     #[post("/markdown")]
+    #[header("Accept: text/html")]
     #[idempotent]
     async fn render_markdown(&self, #[body] markdown: &Markdown<'_>) -> Result<String>;
 
     /// Renders a plain Markdown document (the body as it is) to HTML.
     #[post("/markdown/raw")]
     #[header("Content-Type: text/plain")]
+    #[header("Accept: text/html")]
     #[idempotent]
     async fn render_markdown_raw(&self, #[body(raw)] text: &str) -> Result<String>;
 
