@@ -290,6 +290,8 @@ pub enum Routed {
 
 type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
 type Decoded = Result<HandlerFuture, String>;
+/// Decodes a verified body into the handler's type and starts the handler.
+type Handler = Box<dyn Fn(&[u8]) -> Decoded + Send + Sync>;
 
 /// Verifies deliveries and routes each to the typed handler of its event type.
 ///
@@ -299,7 +301,7 @@ pub struct Router {
     verifier: Verifier,
     signature_header: String,
     event_header: String,
-    handlers: HashMap<String, Box<dyn Fn(&[u8]) -> Decoded + Send + Sync>>,
+    handlers: HashMap<String, Handler>,
 }
 
 impl Router {

@@ -42,6 +42,11 @@
 //! (restrait's default for those methods); `merge_pull` sends the head `sha` when given, which
 //! makes a repeated merge harmless.
 
+// The README's five tasks compile as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub mod types;
 
 use restrait::{api, delete, get, patch, post, put, Paginated, Result};
