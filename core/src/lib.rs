@@ -76,6 +76,20 @@
 //! the authenticator renew them and the call be sent once more; see [`auth`]. Secrets are held
 //! in [`secrecy`] types and never appear in `Debug`, errors or `tracing` output.
 //!
+//! With feature `jwt`, `Auth::jwt(JwtKey::rs256_pem(..)?)` sends a JWT (HS256, RS256 or ES256;
+//! registered and custom claims, `iat` backdated for verifiers whose clock is behind, signed
+//! again before `exp`), and `Auth::github_app(app_id, key, installation_id)` buys a GitHub App's
+//! installation token with one, caching it and renewing it with one request however many
+//! calls wait (the same token cache as OAuth2's).
+//!
+//! ## Webhooks
+//!
+//! [`webhook::Verifier`] checks HMAC-SHA256 payload signatures as GitHub sends them
+//! (`X-Hub-Signature-256: sha256=<hex>`, or the hex alone), comparing in constant time, and
+//! the `"{timestamp}.{body}"` form with a tolerance (Stripe's); [`webhook::Router`] verifies a
+//! delivery, then decodes it into the type registered for its event (`X-GitHub-Event`) and
+//! runs that handler.
+//!
 //! Responses are capped ([`ClientBuilder::max_response_bytes`], 32 MiB by default, counted
 //! while streaming and after gzip decompression; [`ErrorKind::ResponseTooLarge`]). The engine
 //! follows redirects itself: within the base URL's origin by default, never from https to
@@ -226,6 +240,7 @@
 //! - `validate`: `#[validate]` checks values with `garde` (see [Validation](#validation)).
 //! - `opentelemetry`: W3C trace-context propagation (see [Observability](#observability)).
 //! - `metrics`: the duration histogram and restrait's counters on the `metrics` facade.
+//! - `jwt`: `Auth::jwt` and `Auth::github_app` (`jsonwebtoken`, `time`).
 //!
 //! ## Dependencies, and why
 //!
@@ -237,7 +252,12 @@
 //! - `percent-encoding`: path segments; `url`: URL parsing; `httpdate`: `Retry-After` dates.
 //! - `http`, `bytes`: the types reqwest itself uses; `async-trait`: object-safe async traits.
 //! - `secrecy`: credentials held so that they print as `[REDACTED]` and are zeroed when dropped.
-//! - `hmac`, `sha2`: HMAC-SHA256 request signing and its body digest (RustCrypto, pure Rust).
+//! - `hmac`, `sha2`: HMAC-SHA256 request signing and its body digest (RustCrypto, pure Rust);
+//!   webhook signatures, compared by `hmac`'s `verify_slice` in constant time (`subtle`).
+//! - `jsonwebtoken` 9 (feature `jwt` only): JWT signing and PEM keys, the crate most Rust
+//!   servers verify with; version 9 signs with `ring`, already built for rustls, where 10
+//!   asks for RustCrypto's RSA and elliptic-curve crates or aws-lc. `time` (already in the
+//!   tree through it): GitHub's RFC 3339 `expires_at`.
 //! - `base64` (already used by reqwest): HTTP Basic credentials and HMAC signatures.
 //! - `http-cache-semantics`: the response cache's RFC 9111 rules (maintained, used by
 //!   http-cache), in private mode; `lru`: the in-memory cache store's recency order.
@@ -302,6 +322,7 @@ mod stream;
 mod trace;
 pub mod transport;
 mod validate;
+pub mod webhook;
 
 #[cfg(feature = "testing")]
 pub mod testing;

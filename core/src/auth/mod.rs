@@ -67,7 +67,11 @@
 //! ([`Authenticate::credential_source`]): the API itself received nothing, so a `Timeout`
 //! naming its URL would send the reader to the wrong server.
 
+#[cfg(feature = "jwt")]
+mod github_app;
 mod hmac;
+#[cfg(feature = "jwt")]
+mod jwt;
 mod oauth2;
 #[cfg(feature = "sign-in")]
 mod sign_in;
@@ -86,7 +90,11 @@ use crate::call::Prepared;
 use crate::error::{chain, human, Error, ErrorKind, Opaque, Result, TimeoutKind};
 use crate::redact::{self, Secrets, REDACTED};
 
+#[cfg(feature = "jwt")]
+pub use self::github_app::GitHubApp;
 pub use self::hmac::{HmacAlgorithm, HmacAuth};
+#[cfg(feature = "jwt")]
+pub use self::jwt::{Jwt, JwtAlgorithm, JwtKey};
 pub use self::oauth2::{ClientAuthentication, OAuth2ClientCredentials};
 #[cfg(feature = "sign-in")]
 pub use self::sign_in::{
