@@ -221,6 +221,8 @@
 //! - `validate`: `#[validate]` checks values with `garde` (see [Validation](#validation)).
 //! - `opentelemetry`: W3C trace-context propagation (see [Observability](#observability)).
 //! - `metrics`: the duration histogram and restrait's counters on the `metrics` facade.
+//! - `schema`: clients describe themselves: OpenAPI 3.1, agent tools and `call_tool` (see
+//!   `describe`).
 //!
 //! ## Dependencies, and why
 //!
@@ -266,6 +268,8 @@ mod call;
 mod client;
 mod deadline;
 mod decode;
+#[cfg(feature = "schema")]
+pub mod describe;
 mod endpoint;
 mod engine;
 mod error;
@@ -302,6 +306,8 @@ pub mod __private;
 pub use async_trait::async_trait;
 pub use auth::{Auth, Authenticate};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+#[cfg(feature = "schema")]
+pub use describe::{ToolOptions, ToolResult};
 pub use endpoint::{CacheSpec, RateLimit};
 pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind, Violation};
 pub use graphql_error::{GraphQlError, GraphQlLocation, GraphQlPathSegment};
