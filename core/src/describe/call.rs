@@ -141,14 +141,14 @@ fn failure(metadata: ToolMetadata, error: String) -> ToolResult {
 }
 
 /// The arguments as an object (`null` is an empty one).
-pub fn arguments(arguments: &Value, operation: &Operation) -> Result<serde_json::Map<String, Value>, ToolResult> {
+pub fn arguments(arguments: &Value, operation: &Operation) -> Result<serde_json::Map<String, Value>, Box<ToolResult>> {
     match arguments {
         Value::Object(map) => Ok(map.clone()),
         Value::Null => Ok(serde_json::Map::new()),
-        other => Err(failure(
+        other => Err(Box::new(failure(
             metadata(operation, false),
             format!("the arguments must be a JSON object of the argument names, not {}", kind_of(other)),
-        )),
+        ))),
     }
 }
 

@@ -54,11 +54,11 @@ impl<T: ?Sized> NoSchema for &Probe<T> {
 /// `T: Deserialize`: an argument's value from its JSON.
 pub trait FromJson<'de, T> {
     /// The value, or an error naming the path inside the argument where it failed.
-    fn from_json(&self, value: &'de Value, argument: &str) -> Result<T, ToolError>;
+    fn read_json(&self, value: &'de Value, argument: &str) -> Result<T, ToolError>;
 }
 
 impl<'de, T: Deserialize<'de>> FromJson<'de, T> for Probe<T> {
-    fn from_json(&self, value: &'de Value, argument: &str) -> Result<T, ToolError> {
+    fn read_json(&self, value: &'de Value, argument: &str) -> Result<T, ToolError> {
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let at = match path.as_str() {
@@ -74,11 +74,11 @@ impl<'de, T: Deserialize<'de>> FromJson<'de, T> for Probe<T> {
 /// Any other type: it cannot be given as JSON.
 pub trait NotFromJson<'de, T> {
     /// An error saying so.
-    fn from_json(&self, value: &'de Value, argument: &str) -> Result<T, ToolError>;
+    fn read_json(&self, value: &'de Value, argument: &str) -> Result<T, ToolError>;
 }
 
 impl<'de, T> NotFromJson<'de, T> for &Probe<T> {
-    fn from_json(&self, _: &'de Value, argument: &str) -> Result<T, ToolError> {
+    fn read_json(&self, _: &'de Value, argument: &str) -> Result<T, ToolError> {
         Err(ToolError::arguments(format!(
             "argument `{argument}` has type `{}`, which cannot be read from JSON (it does not implement Deserialize)",
             std::any::type_name::<T>()

@@ -97,7 +97,7 @@ pub fn expand(api: &Api) -> TokenStream {
                     let __restrait_operation = &Self::OPERATIONS[__restrait_index];
                     let __restrait_args = match #d::arguments(&arguments, __restrait_operation) {
                         ::core::result::Result::Ok(args) => args,
-                        ::core::result::Result::Err(result) => return result,
+                        ::core::result::Result::Err(result) => return *result,
                     };
                     let __restrait_max = options.max_items.unwrap_or(#krate::describe::DEFAULT_MAX_ITEMS);
                     #d::run(__restrait_operation, &options, async {
@@ -277,7 +277,7 @@ fn arm(d: &TokenStream, trait_ident: &syn::Ident, e: &Endpoint) -> TokenStream {
         let required = !is_option(&p.ty);
         reads.push(quote! {
             let #var: #read = (&#d::Probe::<#read>::new())
-                .from_json(#d::argument(&__restrait_args, #arg, #required)?, #arg)?;
+                .read_json(#d::argument(&__restrait_args, #arg, #required)?, #arg)?;
         });
         args.push(expr);
     }
