@@ -527,3 +527,21 @@ fn tools_have_object_roots_and_the_strict_variant_passes_the_walker() {
     assert_eq!(required, ["login", "trace", "verbose"]);
     assert_eq!(user.input_schema["properties"]["verbose"]["type"], json!(["boolean", "null"]));
 }
+
+#[test]
+fn a_clients_document_has_its_base_url_and_its_auth_as_the_security_scheme() {
+    let client = BookshopClient::builder()
+        .base_url("http://127.0.0.1:4010/shop")
+        .auth(restrait::Auth::bearer("sentinel-token"))
+        .build()
+        .unwrap();
+    let doc = client.openapi_document();
+    assert_eq!(doc["servers"][0]["url"], "http://127.0.0.1:4010/shop");
+    assert_eq!(doc["components"]["securitySchemes"]["client"]["type"], "http");
+    assert_eq!(doc["components"]["securitySchemes"]["client"]["scheme"], "bearer");
+    assert_eq!(doc["paths"]["/books/{id}"]["get"]["security"], json!([{ "client": [] }]));
+    assert!(!doc.to_string().contains("sentinel-token"));
+    check_against_the_official_schemas("Bookshop with bearer auth", &doc);
+    // The API as declared has none.
+    assert!(BookshopClient::openapi()["components"].get("securitySchemes").is_none());
+}

@@ -88,7 +88,7 @@ pub struct ToolMetadata {
     pub requires_confirmation: bool,
     /// The final HTTP status, when a response came.
     pub status: Option<u16>,
-    /// Requests sent.
+    /// Requests sent by a call that failed (0 for any other result).
     pub attempts: u32,
     /// A short name of what failed: `unknown_tool`, `not_a_tool`, `arguments`, `output`, or
     /// the engine's [`ErrorKind`](crate::ErrorKind) (`NotFound`, `Timeout`, ...).
