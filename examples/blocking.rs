@@ -43,7 +43,7 @@ pub fn run(base_url: &str) -> Result<(), Failure> {
     println!("book(2) -> {:?} by {}", book.title, book.author);
 
     println!("\n== A body, then errors ==");
-    let new = NewBook { title: "Blocking I/O", author: "A. Thread", year: 2026, price_cents: 1000, tags: &[] };
+    let new = NewBook { title: "Blocking I/O", author: "A. Thread", year: 2026, price_cents: 1000, tags: vec![] };
     let created = shop.create_book(&new)?;
     println!("create_book -> {} {:?}", created.status(), created.body().title);
     shop.delete_book(created.body().id)?;

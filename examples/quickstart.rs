@@ -85,7 +85,7 @@ async fn create_update_delete(shop: &BookshopClient) -> Result<(), Failure> {
         author: "Herbert Wolverson",
         year: 2021,
         price_cents: 4795,
-        tags: &["rust", "games"],
+        tags: vec!["rust", "games"],
     };
     let (status, headers, book) = shop.create_book(&new).await?.into_parts();
     let location = headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -147,7 +147,7 @@ async fn status_errors(shop: &BookshopClient) -> Result<(), Failure> {
         println!("  -> a program can match ErrorKind::NotFound and, say, offer to create the book");
     }
 
-    let invalid = NewBook { title: "", author: "Nobody", year: 2024, price_cents: 0, tags: &[] };
+    let invalid = NewBook { title: "", author: "Nobody", year: 2024, price_cents: 0, tags: vec![] };
     let err = shop.create_book(&invalid).await.expect_err("the demo API rejects an empty title");
     let code = err.api_error::<ApiError>().map_or("-", |e| e.code.as_str());
     println!("create_book(title: \"\") -> kind {:?}, status {:?}, code {code:?}", err.kind(), err.status());
@@ -228,7 +228,7 @@ async fn retries(shop: &BookshopClient) -> Result<(), Failure> {
             author: "Mara Bos",
             year: 2023,
             price_cents: 4499,
-            tags: &["rust"],
+            tags: vec!["rust"],
         })
         .await?;
     println!("create_book_once(..) -> id {}: a POST with #[idempotency_key], so it may be retried", book.id);

@@ -141,6 +141,11 @@ fn cache_of<'c>(
     request: &Prepared,
 ) -> Option<(&'c CacheLayer, Option<Duration>)> {
     let cache = client.cache.as_ref()?;
+    // A dry run sends nothing and so answers from nothing either.
+    #[cfg(feature = "schema")]
+    if crate::describe::dry_run::active() {
+        return None;
+    }
     if request.method != http::Method::GET && request.method != http::Method::HEAD {
         return None;
     }
@@ -256,6 +261,11 @@ pub(crate) async fn execute<B: Body>(
     request: &Prepared,
     cache: CacheStatus,
 ) -> (Result<RawResponse<B>>, u32) {
+    // A dry run of `call_tool` (feature `schema`) stops here, with the request it would send.
+    #[cfg(feature = "schema")]
+    if crate::describe::dry_run::active() {
+        return (Err(Box::pin(crate::describe::dry_run::stop(client, request)).await), 0);
+    }
     // Hook: on_call, before anything is sent.
     if let Err(e) = on_call(client, endpoint) {
         return (Err(e), 0);

@@ -106,6 +106,18 @@
 //! answers, no sockets) and `Cassette` (record once, replay after, credentials never
 //! written).
 //!
+//! ## A client describes itself
+//!
+//! With the `schema` feature every client also has `XClient::openapi()` (an OpenAPI 3.1
+//! document of the API), `XClient::tools()` and `tools_strict()` (one tool descriptor per
+//! operation in MCP's shape, and in the form OpenAI's strict function calling accepts), and
+//! `client.call_tool(name, arguments, options)`, which runs an operation by name with JSON
+//! arguments through the same engine and answers a `ToolResult { success, data, error,
+//! metadata }`; an operation that changes state is a dry run (the request it would send,
+//! credentials redacted, nothing sent) unless confirmed. Schemas come from `schemars` for the
+//! types that derive `JsonSchema`. See `restrait::describe` and `examples/mcp_server.rs`,
+//! which serves the bookshop SDK as MCP tools over stdio.
+//!
 //! ## Observability
 //!
 //! Every call is a `restrait.call` span and each request it sends (a retry, the replay after a
@@ -241,6 +253,8 @@
 //! - `opentelemetry`: W3C trace-context propagation (see [Observability](#observability)).
 //! - `metrics`: the duration histogram and restrait's counters on the `metrics` facade.
 //! - `jwt`: `Auth::jwt` and `Auth::github_app` (`jsonwebtoken`, `time`).
+//! - `schema`: clients describe themselves: OpenAPI 3.1, agent tools and `call_tool` (see
+//!   `describe`).
 //!
 //! ## Dependencies, and why
 //!
@@ -281,6 +295,10 @@
 //!   without the SDK): an attempt span's OpenTelemetry context, read through the layer users
 //!   already install to export `tracing` spans; the W3C headers are written from it directly
 //!   (three hex fields), so propagation does not depend on a global propagator being set.
+//! - `schemars` (feature `schema` only, without its derive): JSON Schema 2020-12 (OpenAPI
+//!   3.1's dialect) of the user's types, following their serde attributes; chosen over
+//!   hand-written schemas and over `utoipa`'s `ToSchema` because it is the crate serde users
+//!   and rmcp already derive, and it reads serde's attributes as serde does.
 //! - `metrics` (feature `metrics` only): the facade, chosen over OpenTelemetry's metrics API
 //!   because it is one small crate and leaves the exporter (Prometheus, OpenTelemetry, StatsD)
 //!   to the application, as `tracing` leaves the subscriber.
@@ -296,6 +314,8 @@ mod call;
 mod client;
 mod deadline;
 mod decode;
+#[cfg(feature = "schema")]
+pub mod describe;
 mod endpoint;
 mod engine;
 mod error;
@@ -333,6 +353,8 @@ pub mod __private;
 pub use async_trait::async_trait;
 pub use auth::{Auth, Authenticate};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+#[cfg(feature = "schema")]
+pub use describe::{ToolOptions, ToolResult};
 pub use endpoint::{CacheSpec, RateLimit};
 pub use error::{DecodeDetails, Error, ErrorKind, Result, TimeoutKind, Violation};
 pub use graphql_error::{GraphQlError, GraphQlLocation, GraphQlPathSegment};

@@ -17,11 +17,12 @@
 use std::collections::BTreeMap;
 
 use restrait::{api, delete, get, post, put, Paginated, Response, Result};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A book of the shop. Its garde rules are what the shop promises; `create_book_checked`
 /// checks the book it answers with against them.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, garde::Validate)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, garde::Validate)]
 pub struct Book {
     /// Assigned by the shop.
     #[garde(skip)]
@@ -48,7 +49,7 @@ pub struct Book {
 ///
 /// Its rules are garde's: a method under `#[validate]` (`create_book_checked`) checks them
 /// before sending, so a book the shop would reject never leaves the process.
-#[derive(Clone, Debug, Serialize, garde::Validate)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, garde::Validate)]
 pub struct NewBook<'a> {
     /// The title; must not be empty.
     #[garde(length(min = 1))]
@@ -63,14 +64,15 @@ pub struct NewBook<'a> {
     #[garde(skip)]
     pub price_cents: u32,
     /// Free-form labels.
+    #[serde(borrow, default)]
     #[garde(skip)]
-    pub tags: &'a [&'a str],
+    pub tags: Vec<&'a str>,
 }
 
 /// The body of every error the shop answers with: `{"message": "...", "code": "..."}`.
 /// Declared with `#[api(error = ApiError)]`, so a failed call carries it decoded:
 /// `err.api_error::<ApiError>()`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ApiError {
     /// A sentence for people.
     pub message: String,
@@ -79,7 +81,7 @@ pub struct ApiError {
 }
 
 /// This week's bestsellers.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Bestsellers {
     /// The ISO week, like `"2024-W01"`.
     pub week: String,
@@ -88,7 +90,7 @@ pub struct Bestsellers {
 }
 
 /// What the shop received of a cover upload.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct CoverReceipt {
     /// The book's id.
     pub book: u64,
@@ -103,14 +105,14 @@ pub struct CoverReceipt {
 }
 
 /// The request headers as the server received them.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct HeaderEcho {
     /// Lower-cased header names and their values.
     pub headers: BTreeMap<String, String>,
 }
 
 /// The answer of `/flaky` and `/limited` once they succeed.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Attempt {
     /// How many requests the server had seen for this key, this one included.
     pub attempt: u32,
@@ -119,7 +121,7 @@ pub struct Attempt {
 }
 
 /// One item of the catalog (250 of them).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogItem {
     /// From 1 to 250.
     pub id: u32,
@@ -130,7 +132,7 @@ pub struct CatalogItem {
 }
 
 /// The signed-in user, as `GET /me` answers.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct User {
     /// The user's id.
     pub id: String,

@@ -185,6 +185,14 @@ pub trait Authenticate: Send + Sync {
     fn secret_values(&self) -> Vec<SecretString> {
         Vec::new()
     }
+
+    /// This scheme as an OpenAPI Security Scheme Object (`{"type": "http", "scheme":
+    /// "bearer"}`), for `client.openapi_document()` (feature `schema`). Default: none (the
+    /// document then declares no security).
+    #[cfg(feature = "schema")]
+    fn security_scheme(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 #[async_trait::async_trait]
@@ -209,6 +217,10 @@ impl<T: Authenticate + ?Sized> Authenticate for Arc<T> {
     }
     fn secret_values(&self) -> Vec<SecretString> {
         (**self).secret_values()
+    }
+    #[cfg(feature = "schema")]
+    fn security_scheme(&self) -> Option<serde_json::Value> {
+        (**self).security_scheme()
     }
 }
 
@@ -679,6 +691,20 @@ impl Authenticate for Auth {
             Scheme::OAuth2(oauth) => oauth.secret_values(),
             Scheme::Hmac(hmac) => hmac.secret_values(),
         }
+    }
+
+    #[cfg(feature = "schema")]
+    fn security_scheme(&self) -> Option<serde_json::Value> {
+        use serde_json::json;
+        Some(match &self.0 {
+            Scheme::Bearer(_) => json!({ "type": "http", "scheme": "bearer" }),
+            Scheme::Basic { .. } => json!({ "type": "http", "scheme": "basic" }),
+            Scheme::ApiKeyHeader { name, .. } => json!({ "type": "apiKey", "in": "header", "name": name }),
+            Scheme::ApiKeyQuery { name, .. } => json!({ "type": "apiKey", "in": "query", "name": name }),
+            Scheme::OAuth2(oauth) => oauth.security_scheme(),
+            // A signature has no OpenAPI scheme of its own.
+            Scheme::Hmac(_) => return None,
+        })
     }
 }
 

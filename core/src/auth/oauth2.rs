@@ -98,6 +98,17 @@ impl OAuth2ClientCredentials {
         self
     }
 
+    /// The OpenAPI Security Scheme Object of this flow.
+    #[cfg(feature = "schema")]
+    pub(super) fn security_scheme(&self) -> serde_json::Value {
+        let scopes: serde_json::Map<String, serde_json::Value> =
+            self.config.scopes.iter().map(|s| (s.clone(), serde_json::Value::String(String::new()))).collect();
+        serde_json::json!({
+            "type": "oauth2",
+            "flows": { "clientCredentials": { "tokenUrl": self.config.token_url, "scopes": scopes } },
+        })
+    }
+
     /// How long before its expiry a token is refreshed (never more than half its lifetime).
     /// Default: 60 s.
     pub fn refresh_skew(self, skew: Duration) -> Self {

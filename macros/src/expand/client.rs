@@ -13,8 +13,10 @@ pub fn expand(api: &Api) -> TokenStream {
     let methods = api.endpoints.iter().enumerate().map(|(i, e)| super::method::expand(api, e, i));
     let operations = api.endpoints.iter().map(|e| operation(api, e));
     let common = common(api, quote!(&[ #(#operations),* ]));
+    let describe = super::describe::expand(api);
     quote! {
         #common
+        #describe
 
         #[#krate::__private::async_trait]
         impl #trait_ident for #client {

@@ -5,6 +5,7 @@
 
 mod blocking;
 mod client;
+mod describe;
 mod graphql;
 mod method;
 
