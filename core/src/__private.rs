@@ -22,25 +22,6 @@ pub use crate::validate::{must_validate, MustValidate, ValidatedJson};
 /// The limiter's core, exposed for the benchmarks in `core/benches`.
 pub use crate::rate_limit::gcra::Gcra;
 
-/// `describe! { .. }`: its items with the `schema` feature, nothing without it. The `#[api]`
-/// expansion hands it the client's `openapi()`, `tools()` and `call_tool()`, which therefore
-/// cost nothing, not even compile time past reading their tokens, in a build without the
-/// feature.
-pub use crate::__restrait_describe as describe;
-/// What the items given to `describe!` call.
+/// What the client's `openapi()`, `tools()` and `call_tool()` call (feature `schema`).
 #[cfg(feature = "schema")]
 pub use crate::describe::__private as describe_api;
-
-#[cfg(feature = "schema")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __restrait_describe {
-    ($($item:tt)*) => { $($item)* };
-}
-
-#[cfg(not(feature = "schema"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __restrait_describe {
-    ($($item:tt)*) => {};
-}

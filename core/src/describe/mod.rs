@@ -24,8 +24,8 @@
 //! the four enum representations) and writes JSON Schema 2020-12, the dialect of OpenAPI 3.1;
 //! it is what utoipa's users and rmcp use too.
 //!
-//! Without the feature none of this is generated: the `#[api]` expansion hands these items to
-//! a macro of this crate that drops them, so a client pays nothing, in code or in calls.
+//! Without the feature none of this is generated (restrait's `schema` feature sets the macro
+//! crate's, which alone emits these items), so a client pays nothing, in code or in calls.
 
 mod call;
 pub(crate) mod dry_run;

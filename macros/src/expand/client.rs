@@ -13,7 +13,12 @@ pub fn expand(api: &Api) -> TokenStream {
     let methods = api.endpoints.iter().enumerate().map(|(i, e)| super::method::expand(api, e, i));
     let operations = api.endpoints.iter().map(|e| operation(api, e));
     let common = common(api, quote!(&[ #(#operations),* ]));
-    let describe = super::describe::expand(api);
+    // Only with restrait's `schema` feature (which sets this crate's): without it, not a token
+    // more than before.
+    let describe = match cfg!(feature = "schema") {
+        true => super::describe::expand(api),
+        false => TokenStream::new(),
+    };
     quote! {
         #common
         #describe

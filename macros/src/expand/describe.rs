@@ -1,8 +1,8 @@
 //! The client's description of itself (restrait's feature `schema`): `openapi()`, `tools()`,
 //! `tools_strict()`, `openapi_document()` and `call_tool()`.
 //!
-//! Everything here is handed to `__private::describe!`, which emits it when restrait was built
-//! with the feature and drops it otherwise, so a client without the feature compiles none of it.
+//! Emitted only when this crate's `schema` feature is on, which restrait's `schema` feature
+//! sets: a client without it compiles none of this.
 //! The types' capabilities (a schema, `Deserialize` for arguments, `Serialize` for results)
 //! are asked at each type through `describe::Probe` (see its module), so that a type without
 //! them degrades to "any JSON" or a clear runtime error instead of a compile error.
@@ -35,8 +35,7 @@ pub fn expand(api: &Api) -> TokenStream {
         quote!(#i => { #body })
     });
     quote! {
-        #krate::__private::describe! {
-            impl #client {
+        impl #client {
                 #[doc(hidden)]
                 fn __restrait_shapes(
                     __restrait_requests: &mut #d::SchemaGenerator,
@@ -112,7 +111,6 @@ pub fn expand(api: &Api) -> TokenStream {
                     })
                     .await
                 }
-            }
         }
     }
 }
