@@ -6,6 +6,10 @@
 //! scope; `engine::execute` (and the cache lookup before it) asks [`active`] first. So a dry
 //! run takes the same path as the real call up to the wire, and no second way of building a
 //! request can drift from the first.
+//!
+//! The client's credentials are applied as for a real request, so that the request shown is
+//! the one that would go out: an OAuth2 client may therefore fetch a token from its token
+//! endpoint during a dry run. The API itself receives nothing.
 
 use std::cell::RefCell;
 use std::future::Future;
