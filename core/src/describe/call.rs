@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::dry_run;
+use crate::paginate::pager::kind_of;
 use crate::{Error, Operation};
 
 /// How [`call_tool`](crate::describe) runs an operation.
@@ -149,17 +150,6 @@ pub fn arguments(arguments: &Value, operation: &Operation) -> Result<serde_json:
             metadata(operation, false),
             format!("the arguments must be a JSON object of the argument names, not {}", kind_of(other)),
         ))),
-    }
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -332,7 +332,8 @@ fn take_items(spec: &PageSpec, body: &mut Value) -> Result<(String, Vec<Value>)>
     }
 }
 
-fn kind_of(v: &Value) -> &'static str {
+/// What kind of JSON value `v` is, for an error message ("an array").
+pub(crate) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
