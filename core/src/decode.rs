@@ -267,3 +267,15 @@ mod tests {
         assert!(!text.contains('\u{1b}'), "{text}");
     }
 }
+
+/// What kind of JSON value `v` is, for an error message ("an array").
+pub(crate) fn kind_of(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::dry_run;
-use crate::paginate::pager::kind_of;
+use crate::decode::kind_of;
 use crate::{Error, Operation};
 
 /// How [`call_tool`](crate::describe) runs an operation.

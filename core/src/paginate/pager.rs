@@ -14,6 +14,7 @@ use super::spec::PageSpec;
 use super::{link, Page};
 use crate::call::Prepared;
 use crate::client::Client;
+use crate::decode::kind_of;
 use crate::endpoint::Endpoint;
 use crate::engine::{annotate, execute, on_complete};
 use crate::error::{DecodeDetails, Error, ErrorKind, Result, Violation};
@@ -329,18 +330,6 @@ fn take_items(spec: &PageSpec, body: &mut Value) -> Result<(String, Vec<Value>)>
         Some(other) => Err(Error::new(ErrorKind::Decode)
             .with_message(format!("the page's items field `{name}` is not an array but {}", kind_of(&other)))),
         None => Err(Error::new(ErrorKind::Decode).with_message(format!("the page has no items field `{name}`"))),
-    }
-}
-
-/// What kind of JSON value `v` is, for an error message ("an array").
-pub(crate) fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
