@@ -204,6 +204,18 @@ pub fn decode_api_error<E: JsonBody + Send + Sync + 'static>(
     serde_json::from_slice::<E>(body).ok().map(|e| Box::new(e) as _)
 }
 
+/// What kind of JSON value `v` is, for an error message ("an array").
+pub(crate) fn kind_of(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,17 +277,5 @@ mod tests {
         let text = err.to_string();
         assert!(text.len() < 1_000, "{} bytes", text.len());
         assert!(!text.contains('\u{1b}'), "{text}");
-    }
-}
-
-/// What kind of JSON value `v` is, for an error message ("an array").
-pub(crate) fn kind_of(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
     }
 }
