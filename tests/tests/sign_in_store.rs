@@ -88,8 +88,18 @@ async fn a_writer_killed_mid_write_leaves_the_old_or_the_new_file() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Kill at a different point of the write loop each round (SIGKILL: no cleanup runs).
-        std::thread::sleep(Duration::from_millis(20 + round * 13));
+        // SIGKILL, so that no cleanup runs. Every other round kills as soon as a temporary file
+        // shows up (a write under way: encoding the large token takes most of each save in a
+        // debug build, so a kill at a fixed delay lands between writes more often than not);
+        // the others at a different delay each.
+        if round % 2 == 0 {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !has_temporary_file(&dir, &path) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(20 + round * 13));
+        }
         child.kill().unwrap();
         child.wait().unwrap();
 
@@ -113,4 +123,10 @@ async fn a_writer_killed_mid_write_leaves_the_old_or_the_new_file() {
     }
     assert!(interrupted > 0, "no kill landed in the middle of a write; the test proved nothing");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Whether `dir` holds a file other than `path`: a save's temporary file.
+#[cfg(unix)]
+fn has_temporary_file(dir: &Path, path: &Path) -> bool {
+    std::fs::read_dir(dir).map(|entries| entries.flatten().any(|e| e.path() != path)).unwrap_or(false)
 }
