@@ -480,6 +480,9 @@ fn custom_error(e: TransportError) -> Error {
         TransportErrorKind::Timeout => Error::new(ErrorKind::Timeout)
             .with_message(message)
             .with_timeout(TimeoutKind::Attempt, std::time::Duration::ZERO),
+        TransportErrorKind::ConnectTimeout(limit) => {
+            Error::new(ErrorKind::Timeout).with_message(message).with_timeout(TimeoutKind::Connect, limit).unsent()
+        }
         TransportErrorKind::Rejected => Error::request(message),
         _ => Error::new(ErrorKind::Connect).with_message(message),
     }

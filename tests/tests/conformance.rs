@@ -31,6 +31,14 @@ macro_rules! tls_builder {
     };
 }
 
+/// A client whose transport gives up connecting after `$timeout`.
+#[allow(unused_macros)]
+macro_rules! connect_timeout_builder {
+    ($client:ident, $timeout:expr) => {
+        $client::builder().connect_timeout($timeout)
+    };
+}
+
 mod redirects {
     include!("suites/redirects.rs");
     include!("suites/redirects_tls.rs");

@@ -22,6 +22,15 @@ macro_rules! tls_builder {
     };
 }
 
+/// A client whose transport gives up connecting after `$timeout`.
+#[allow(unused_macros)]
+macro_rules! connect_timeout_builder {
+    ($client:ident, $timeout:expr) => {
+        $client::builder()
+            .transport(restrait::transport::Hyper::builder().connect_timeout(Some($timeout)).build().unwrap())
+    };
+}
+
 mod redirects {
     include!("suites/redirects.rs");
     include!("suites/redirects_tls.rs");

@@ -478,6 +478,7 @@ impl SharedError {
         match self.0.kind() {
             TransportErrorKind::Connect => TransportError::connect(source),
             TransportErrorKind::Timeout => TransportError::timeout(source),
+            TransportErrorKind::ConnectTimeout(limit) => TransportError::connect_timeout(limit, source),
             TransportErrorKind::Other => TransportError::other(source),
             TransportErrorKind::Rejected => TransportError::rejected(source),
         }

@@ -111,6 +111,11 @@ pub enum TransportErrorKind {
     Connect,
     /// The transport's own timeout ran out ([`ErrorKind::Timeout`](crate::ErrorKind::Timeout)).
     Timeout,
+    /// No connection was made within the transport's connect timeout, which was this long:
+    /// nothing was sent ([`ErrorKind::Timeout`](crate::ErrorKind::Timeout) with
+    /// [`TimeoutKind::Connect`](crate::TimeoutKind::Connect), retried even for a
+    /// non-idempotent request).
+    ConnectTimeout(std::time::Duration),
     /// The exchange failed after the request may have been sent: a reset connection, a
     /// broken body ([`ErrorKind::Connect`](crate::ErrorKind::Connect), retried only when the
     /// method may be sent twice).
@@ -130,6 +135,11 @@ impl TransportError {
     /// The transport's own timeout ran out.
     pub fn timeout(source: impl Into<BoxError>) -> Self {
         TransportError { kind: TransportErrorKind::Timeout, source: source.into() }
+    }
+
+    /// No connection was made within the connect timeout `limit`, so nothing was sent.
+    pub fn connect_timeout(limit: std::time::Duration, source: impl Into<BoxError>) -> Self {
+        TransportError { kind: TransportErrorKind::ConnectTimeout(limit), source: source.into() }
     }
 
     /// Any other failure, after which the request may have reached the server.

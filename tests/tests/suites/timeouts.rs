@@ -1,10 +1,11 @@
-// The deadline suite, run over every transport: included by `timeouts.rs` (reqwest) and
-// `timeouts_over_hyper.rs` (HyperTransport), which declare `mod support;` and define
-// `builder!`, through which every client here is built.
+// The deadline suite, run over every transport: included by `conformance.rs` (reqwest) and
+// `conformance_over_hyper.rs` (`Hyper`), which declare `mod support;` and define `builder!`,
+// through which every client here is built, and `connect_timeout_builder!`, which sets the
+// transport's connect timeout.
 
 use std::time::Duration;
 
-use restrait::{api, get, ErrorKind, Jitter, Result, RetryPolicy, TimeoutKind};
+use restrait::{api, get, post, ErrorKind, Jitter, Result, RetryPolicy, TimeoutKind};
 use tokio::time::Instant;
 
 #[api(base = "http://127.0.0.1:1")]
@@ -23,6 +24,9 @@ trait Silent {
     /// Answered only by `mixed_server`.
     #[get("/ok")]
     async fn ok(&self) -> Result<()>;
+
+    #[post("/wait")]
+    async fn create(&self) -> Result<()>;
 }
 
 /// A server that accepts connections (the kernel completes the handshake for a listening
@@ -97,6 +101,56 @@ async fn the_last_attempt_is_cut_to_what_is_left_of_the_deadline() {
     // 1 s + 0.1 + 1 s + 0.2 + 1 s + 0.4 = 3.7 s would pass 3.5 s: the 4th backoff is not taken.
     assert!(start.elapsed() <= Duration::from_millis(3500), "{:?}", start.elapsed());
     assert_eq!(err.attempts(), 3);
+}
+
+// ---- the connect timeout ----
+
+/// A listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs
+/// until the client gives up.
+async fn unconnectable_server() -> (tokio::net::TcpListener, Vec<std::net::TcpStream>, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    while let Ok(stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+        fillers.push(stream);
+        assert!(fillers.len() < 16, "the accept queue never filled");
+    }
+    (listener, fillers, format!("http://{addr}"))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_connect_that_hangs_ends_at_the_connect_timeout_and_names_it() {
+    let (_listener, _fillers, base) = unconnectable_server().await;
+    let client = connect_timeout_builder!(SilentClient, Duration::from_secs(4))
+        .base_url(&base)
+        .retry(RetryPolicy::off())
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let err = client.default_deadline().await.unwrap_err();
+    // Without the connect timeout the call would run to its 30 s deadline.
+    assert_eq!(start.elapsed(), Duration::from_secs(4));
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.timeout(), Some((TimeoutKind::Connect, Duration::from_secs(4))), "{err:?}");
+    assert!(err.to_string().contains("the connect timeout of 4s ran out"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_whose_connect_timed_out_is_sent_again_for_nothing_was_sent() {
+    let (_listener, _fillers, base) = unconnectable_server().await;
+    let client = connect_timeout_builder!(SilentClient, Duration::from_secs(1))
+        .base_url(&base)
+        .retry(RetryPolicy::new().max_attempts(2).jitter(Jitter::None))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let err = client.create().await.unwrap_err();
+    assert_eq!(err.attempts(), 2, "{err}");
+    // 1 s, the 100 ms backoff, 1 s.
+    assert_eq!(start.elapsed(), Duration::from_millis(2100));
+    assert_eq!(err.timeout(), Some((TimeoutKind::Connect, Duration::from_secs(1))));
 }
 
 // ---- timers kept from one attempt to the next ----

@@ -66,6 +66,8 @@ pub struct Hyper {
     user_agent: Option<HeaderValue>,
     /// The client's base origin, parsed once (see [`Hyper::uri`]).
     origin: Option<Arc<Origin>>,
+    /// Named in the error when a connection is not made in time.
+    connect_timeout: Option<Duration>,
 }
 
 /// A base URL's origin as text (`https://host:port`) and as the parts of a URI.
@@ -297,7 +299,14 @@ impl HyperBuilder {
             .pool_idle_timeout(self.pool_idle_timeout)
             .pool_max_idle_per_host(self.pool_max_idle_per_host)
             .build(connector);
-        Ok(Hyper { client, proxies, gzip: self.gzip, user_agent: None, origin: None })
+        Ok(Hyper {
+            client,
+            proxies,
+            gzip: self.gzip,
+            user_agent: None,
+            origin: None,
+            connect_timeout: self.connect_timeout,
+        })
     }
 }
 
@@ -322,7 +331,7 @@ impl Hyper {
             connect::proxy_authorization(proxies, &mut parts)?;
         }
         let request = http::Request::from_parts(parts, body);
-        let response = self.client.request(request).await.map_err(error)?;
+        let response = self.client.request(request).await.map_err(|e| error(e, self.connect_timeout))?;
         let (mut head, incoming) = response.into_parts();
         let body = if gzip && gunzip::is_gzip(&head) {
             gunzip::strip_encoding_headers(&mut head.headers);
@@ -385,14 +394,30 @@ impl Transport for Hyper {
 }
 
 /// A hyper-util failure as a transport error: a failure to connect (refused, timed out, a
-/// proxy that would not tunnel, a TLS handshake) sent nothing.
+/// proxy that would not tunnel, a TLS handshake) sent nothing. hyper-util reports its connect
+/// timeout as an I/O error of kind `TimedOut` inside the connect error; that one is named
+/// with the limit that ran out, as the reqwest transport names it.
 #[cold]
-fn error(e: hyper_util::client::legacy::Error) -> TransportError {
-    if e.is_connect() {
-        TransportError::connect(e)
-    } else {
-        TransportError::other(e)
+fn error(e: hyper_util::client::legacy::Error, connect_timeout: Option<Duration>) -> TransportError {
+    if !e.is_connect() {
+        return TransportError::other(e);
     }
+    match connect_timeout {
+        Some(limit) if timed_out(&e) => TransportError::connect_timeout(limit, e),
+        _ => TransportError::connect(e),
+    }
+}
+
+/// Whether an I/O error of kind `TimedOut` is among `e`'s causes.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 #[cfg(test)]
