@@ -14,6 +14,7 @@ use url::Url;
 use crate::endpoint::{Endpoint, PathPart};
 use crate::error::{Error, Result};
 use crate::params::PathParam;
+use crate::request_url::RequestUrl;
 
 /// Everything outside RFC 3986's unreserved set is encoded, so a value can never add a
 /// segment, a query or a fragment.
@@ -24,9 +25,9 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'
 /// layer needs nothing of the client above it.
 #[doc(hidden)]
 pub struct RequestBase {
-    /// The base parsed once: each call's URL is this with its path and query set, which skips
-    /// parsing the scheme and host again.
-    pub(crate) url: Url,
+    /// The base parsed once: each call's URL is this with its path and query (see
+    /// [`RequestUrl`]).
+    pub(crate) url: Arc<Url>,
     /// The base URL's path without its trailing slash (`/v1`, or empty), which every
     /// request's path starts with.
     pub(crate) path: String,
@@ -57,7 +58,7 @@ pub struct Call<'a, C> {
 #[derive(Clone)]
 pub(crate) struct Prepared {
     pub(crate) method: http::Method,
-    pub(crate) url: Url,
+    pub(crate) url: RequestUrl,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
     /// A multipart body, read as it is sent (each attempt opens it again).
@@ -227,11 +228,12 @@ impl<'a, C: Target> Call<'a, C> {
         let base = self.client.request_base();
         // The path (the base's own, then the rendered template) is already encoded; the base
         // has no query.
-        let mut url = base.url.clone();
-        url.set_path(&self.path);
+        let mut text = self.path;
         if !self.query.is_empty() {
-            url.set_query(Some(&self.query));
+            text.push('?');
+            text.push_str(&self.query);
         }
+        let url = RequestUrl::new(&base.url, text);
 
         // Client defaults, then static headers (a name repeated among them adds values), then
         // per-call headers, each level replacing the one before for the same name.

@@ -439,7 +439,7 @@ impl<C: FromClient> ClientBuilder<C> {
             }
             None => Vec::new(),
         };
-        let base_url = Url::parse(&base).map_err(|_| Error::request("the base URL is not valid"))?;
+        let base_url = Arc::new(Url::parse(&base).map_err(|_| Error::request("the base URL is not valid"))?);
         let origin = base_url.origin();
 
         if self.http.is_some() && self.transport.is_some() {

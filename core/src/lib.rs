@@ -335,6 +335,7 @@ mod redact;
 mod redirect;
 #[cfg(feature = "redis")]
 pub mod redis;
+mod request_url;
 mod response;
 mod retry;
 mod send;

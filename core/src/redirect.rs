@@ -310,7 +310,7 @@ fn decide<B>(client: &Exchange, current: &Prepared, response: &RawResponse<B>, h
         #[cfg(feature = "opentelemetry")]
         crate::propagate::strip_cross_origin(client.propagation, &mut next.headers);
     }
-    next.url = target;
+    next.url = target.into();
     Next::Follow(Box::new(next))
 }
 

@@ -341,7 +341,7 @@ fn observed_body(client: &Sender, request: &Prepared) -> Option<transport::Reque
 
 /// The transport's own copy of the request.
 fn to_reqwest(client: &Sender, request: &Prepared) -> reqwest::Request {
-    let mut req = reqwest::Request::new(request.method.clone(), request.url.clone());
+    let mut req = reqwest::Request::new(request.method.clone(), request.url.to_url());
     *req.headers_mut() = request.headers.clone();
     if let Some(stream) = observed_body(client, request) {
         // A stream would go chunked: keep the length a body in memory is sent with.

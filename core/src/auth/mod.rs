@@ -764,7 +764,7 @@ pub(crate) mod tests {
     pub(crate) fn test_request(method: Method, url: &str, body: Option<&'static [u8]>) -> AuthRequest {
         AuthRequest::new(Prepared {
             method,
-            url: url.parse().unwrap(),
+            url: url.parse::<url::Url>().unwrap().into(),
             headers: HeaderMap::new(),
             body: body.map(bytes::Bytes::from_static),
             form: None,

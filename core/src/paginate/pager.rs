@@ -153,7 +153,7 @@ impl<T: DeserializeOwned> Pager<T> {
         let spec = self.spec;
         let params: Vec<(&str, String)> = match (&self.next, spec.style) {
             (Next::Url(url), _) => {
-                request.url = url.clone();
+                request.url = url.clone().into();
                 return Ok(request);
             }
             (Next::First, Pagination::Cursor | Pagination::Link) => return Ok(request),
@@ -382,7 +382,13 @@ mod tests {
     use super::*;
 
     fn key(method: http::Method, url: &str) -> u64 {
-        wire_key(&Prepared { method, url: url.parse().unwrap(), headers: HeaderMap::new(), body: None, form: None })
+        wire_key(&Prepared {
+            method,
+            url: url.parse::<url::Url>().unwrap().into(),
+            headers: HeaderMap::new(),
+            body: None,
+            form: None,
+        })
     }
 
     #[test]

@@ -18,6 +18,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::{Request, RequestStream, Response, ResponseBody, Transport, TransportError, DEFAULT_CONNECT_TIMEOUT};
 use crate::error::Result;
+use crate::request_url::RequestUrl;
 
 type Connector = hyper_rustls::HttpsConnector<connect::Route>;
 
@@ -72,6 +73,9 @@ pub struct Hyper {
 
 /// A base URL's origin as text (`https://host:port`) and as the parts of a URI.
 struct Origin {
+    /// The client's base URL itself: a request URL kept as text on it ([`RequestUrl::text`])
+    /// needs no other check to be at this origin.
+    base: Arc<url::Url>,
     text: String,
     scheme: http::uri::Scheme,
     authority: http::uri::Authority,
@@ -99,19 +103,31 @@ impl Hyper {
     /// This transport as one client uses it: adding `user_agent` to requests that have none,
     /// and knowing the client's base URL, whose origin it then parses once instead of on
     /// every request.
-    pub(crate) fn for_client(mut self, user_agent: Option<HeaderValue>, base: &url::Url) -> Self {
+    pub(crate) fn for_client(mut self, user_agent: Option<HeaderValue>, base: &Arc<url::Url>) -> Self {
         self.user_agent = user_agent;
         let origin = base.origin().ascii_serialization();
         let scheme = base.scheme().parse().ok();
         let authority = origin.split_once("://").and_then(|(_, a)| a.parse().ok());
-        self.origin =
-            scheme.zip(authority).map(|(scheme, authority)| Arc::new(Origin { text: origin, scheme, authority }));
+        self.origin = scheme
+            .zip(authority)
+            .map(|(scheme, authority)| Arc::new(Origin { base: base.clone(), text: origin, scheme, authority }));
         self
     }
 
-    /// `url` as a URI. A URL at the client's base origin (as nearly all are) parses only its
-    /// path and query; any other is parsed whole.
-    pub(crate) fn uri(&self, url: &url::Url) -> std::result::Result<http::Uri, http::Error> {
+    /// `url` as a URI. A URL still kept as text on the client's base takes the base's origin
+    /// and copies the text, unparsed; a parsed URL at that origin (as nearly all are) parses
+    /// only its path and query; any other is parsed whole.
+    pub(crate) fn uri(&self, url: &RequestUrl) -> std::result::Result<http::Uri, http::Error> {
+        if let (Some(origin), Some((base, text))) = (&self.origin, url.text()) {
+            if Arc::ptr_eq(&origin.base, base) {
+                let mut parts = http::uri::Parts::default();
+                parts.scheme = Some(origin.scheme.clone());
+                parts.authority = Some(origin.authority.clone());
+                parts.path_and_query = Some(text.parse()?);
+                return Ok(http::Uri::from_parts(parts)?);
+            }
+        }
+        let url: &url::Url = url;
         let text = url.as_str();
         if let Some(origin) = &self.origin {
             if let Some(rest) = text.strip_prefix(origin.text.as_str()).filter(|rest| rest.starts_with('/')) {
@@ -427,7 +443,7 @@ mod tests {
     fn hyper_for(base: &str) -> Hyper {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let _guard = rt.enter();
-        Hyper::builder().no_proxy().build().unwrap().for_client(None, &url::Url::parse(base).unwrap())
+        Hyper::builder().no_proxy().build().unwrap().for_client(None, &Arc::new(url::Url::parse(base).unwrap()))
     }
 
     #[test]
@@ -442,7 +458,7 @@ mod tests {
             ("https://127.0.0.1:1808/x", "https://127.0.0.1:1808/x"),
             ("http://example.com/x?y", "http://example.com/x?y"),
         ] {
-            let parsed = url::Url::parse(url).unwrap();
+            let parsed = RequestUrl::from(url::Url::parse(url).unwrap());
             let made = hyper.uri(&parsed).unwrap_or_else(|e| panic!("{url}: {e}"));
             assert_eq!(made.to_string(), uri, "{url}");
             assert_eq!(made, uri.parse::<http::Uri>().unwrap(), "{url}");
@@ -450,9 +466,24 @@ mod tests {
     }
 
     #[test]
+    fn a_url_kept_as_text_on_the_clients_base_takes_its_origin_unparsed() {
+        let base = Arc::new(url::Url::parse("http://127.0.0.1:1808/v1").unwrap());
+        let hyper = Hyper::builder().no_proxy().build().unwrap().for_client(None, &base);
+        let url = RequestUrl::new(&base, "/v1/users/a%2Fb?q=1".into());
+        assert!(url.text().is_some());
+        let made = hyper.uri(&url).unwrap();
+        assert_eq!(made, "http://127.0.0.1:1808/v1/users/a%2Fb?q=1".parse::<http::Uri>().unwrap());
+        assert_eq!(made.to_string(), url.as_str(), "the same as the parsed URL");
+        // On another base, even an equal one, the text is not trusted to be at this origin.
+        let other = Arc::new(url::Url::parse("http://127.0.0.1:9/v1").unwrap());
+        let made = hyper.uri(&RequestUrl::new(&other, "/v1/x".into())).unwrap();
+        assert_eq!(made.to_string(), "http://127.0.0.1:9/v1/x");
+    }
+
+    #[test]
     fn a_default_port_is_the_same_origin() {
         let hyper = hyper_for("https://api.example.com:443");
-        let made = hyper.uri(&url::Url::parse("https://api.example.com/users").unwrap()).unwrap();
+        let made = hyper.uri(&url::Url::parse("https://api.example.com/users").unwrap().into()).unwrap();
         assert_eq!(made.to_string(), "https://api.example.com/users");
         assert_eq!(made.authority().unwrap().as_str(), "api.example.com");
     }
