@@ -111,9 +111,10 @@ fn kept_as_is(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut in_query = false;
     for (i, &b) in bytes.iter().enumerate() {
+        if PLAIN[usize::from(b)] {
+            continue;
+        }
         let fine = match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'~' => true,
-            b'!' | b'$' | b'&' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@' | b'/' => true,
             b'.' => in_query || (i > 0 && bytes[i - 1] != b'/'),
             b'%' => in_query || !matches!(bytes.get(i + 1..i + 3), Some([b'2', b'e' | b'E'])),
             // A special URL's query has `'` encoded; its path keeps it.
@@ -131,6 +132,19 @@ fn kept_as_is(text: &str) -> bool {
     }
     true
 }
+
+/// The bytes that both the path and the query keep as they are, whatever is around them: a
+/// table, because this is looked at for every byte of every request's URL.
+static PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let kept = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~!$&()*+,;=:@/";
+    let mut i = 0;
+    while i < kept.len() {
+        table[kept[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {

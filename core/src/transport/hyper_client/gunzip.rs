@@ -15,14 +15,17 @@ const CHUNK: usize = 16 * 1024;
 
 /// Whether the response is gzip and has a body to inflate.
 pub(super) fn is_gzip(head: &http::response::Parts) -> bool {
-    let bodyless = head.status == http::StatusCode::NO_CONTENT
-        || head.status == http::StatusCode::NOT_MODIFIED
-        || head.headers.get(CONTENT_LENGTH).is_some_and(|v| v.as_bytes() == b"0");
-    !bodyless
-        && head.headers.get(CONTENT_ENCODING).is_some_and(|v| {
-            let v = v.as_bytes().trim_ascii();
-            v.eq_ignore_ascii_case(b"gzip") || v.eq_ignore_ascii_case(b"x-gzip")
-        })
+    // The encoding first: most responses have none, and then one lookup decides.
+    let gzip = head.headers.get(CONTENT_ENCODING).is_some_and(|v| {
+        let v = v.as_bytes().trim_ascii();
+        v.eq_ignore_ascii_case(b"gzip") || v.eq_ignore_ascii_case(b"x-gzip")
+    });
+    let bodyless = || {
+        head.status == http::StatusCode::NO_CONTENT
+            || head.status == http::StatusCode::NOT_MODIFIED
+            || head.headers.get(CONTENT_LENGTH).is_some_and(|v| v.as_bytes() == b"0")
+    };
+    gzip && !bodyless()
 }
 
 /// The inflated body no longer has the encoding or the length the server gave.
