@@ -134,7 +134,11 @@ async fn a_connect_that_hangs_ends_at_the_connect_timeout_and_names_it() {
     assert_eq!(start.elapsed(), Duration::from_secs(4));
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert_eq!(err.timeout(), Some((TimeoutKind::Connect, Duration::from_secs(4))), "{err:?}");
-    assert!(err.to_string().contains("the connect timeout of 4s ran out"), "{err}");
+    assert_eq!((err.attempts(), err.status()), (1, None));
+    assert!(err.is_retryable(), "nothing was sent");
+    let text = err.to_string();
+    assert!(text.starts_with(&format!("Silent::default_deadline: GET {base}/wait")), "{text}");
+    assert!(text.contains("the connect timeout of 4s ran out"), "{text}");
 }
 
 #[tokio::test(start_paused = true)]
