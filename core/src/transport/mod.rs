@@ -9,8 +9,8 @@
 //! `.transport(restrait::transport::Hyper::new()?)`. Both pass the same conformance suite
 //! (`tests/tests/conformance*.rs`: redirects, TLS, the response cap with gzip, deadlines,
 //! authentication, retries, what goes on the wire). On this project's benchmark (BENCHMARKS.md)
-//! a call over `Hyper` runs ≈40% fewer client instructions than over reqwest, 1.23× hyper's own
-//! client driven by hand, and takes ≈12% less wall-clock time per call than bare reqwest.
+//! a call over `Hyper` runs ≈43% fewer client instructions than over reqwest, 1.20× hyper's own
+//! client driven by hand, and takes ≈7–12% less wall-clock time per call than bare reqwest.
 //!
 //! Why reqwest is still the default: a default has to work wherever users are, and reqwest
 //! covers more of where they are. It reads the system proxy settings of macOS and Windows (not
