@@ -173,6 +173,33 @@ mod tests {
         }
     }
 
+    /// Every text of up to four characters from those the rules turn on, after `/a`: whatever
+    /// is kept as text is byte for byte what the parser makes of it.
+    #[test]
+    fn no_short_text_is_kept_that_the_parser_would_change() {
+        let base = base("https://api.example.com");
+        let alphabet = ['a', '.', '%', '2', 'e', 'E', '/', '?', '\'', ' ', '#', '\\'];
+        let mut texts = vec![String::from("/a")];
+        let mut kept = 0;
+        for _ in 0..4 {
+            let mut longer = Vec::new();
+            for text in &texts {
+                for c in alphabet {
+                    let mut next = text.clone();
+                    next.push(c);
+                    let url = RequestUrl::new(&base, next.clone());
+                    if url.text().is_some() {
+                        kept += 1;
+                        assert_eq!(&parse(&base, &next)[url::Position::BeforePath..], next);
+                    }
+                    longer.push(next);
+                }
+            }
+            texts = longer;
+        }
+        assert!(kept > 1_000, "the rules keep most texts ({kept})");
+    }
+
     #[test]
     fn text_the_parser_would_change_is_parsed_at_once() {
         let base = base("https://api.example.com");
