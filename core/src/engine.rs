@@ -46,7 +46,7 @@ pub fn invoke<'a, T: 'a>(call: Call<'a, Client>, decoder: Decoder<T>) -> impl Fu
             Err(e) => return Err(e),
         };
         let (outcome, attempts) = match cache_of(&client.inner, endpoint, request) {
-            None => execute(&client.inner, endpoint, request, CacheStatus::Uncached).await,
+            None => execute(&client.inner, endpoint, request, CacheStatus::Uncached, Sending::First).await,
             // Boxed: a client without a cache pays one branch, not the cache's room.
             Some((cache, ttl)) => Box::pin(cached(&client.inner, cache, endpoint, request, ttl)).await,
         };
@@ -92,12 +92,14 @@ pub fn graphql<'a, T: 'a>(
             Ok((ref request, ref variables)) => (request, variables),
             Err(e) => return Err(e),
         };
-        let (mut outcome, mut attempts) = execute(&client.inner, endpoint, request, CacheStatus::Uncached).await;
+        let (mut outcome, mut attempts) =
+            execute(&client.inner, endpoint, request, CacheStatus::Uncached, Sending::First).await;
         if operation.persisted.is_some() && asks_for_document(&outcome) {
             let mut full = request.clone();
             full.body = Some(graphql::body(operation, variables, true));
             // Boxed: only a persisted query's first call with the server comes here.
-            let (again, more) = Box::pin(execute(&client.inner, endpoint, &full, CacheStatus::Uncached)).await;
+            let (again, more) =
+                Box::pin(execute(&client.inner, endpoint, &full, CacheStatus::Uncached, Sending::Again)).await;
             (outcome, attempts) = (again, attempts + more);
         }
         let status = outcome.as_ref().map_or(http::StatusCode::OK, |r| r.status);
@@ -179,7 +181,8 @@ async fn cached(
             return (Ok(response), 0);
         }
         Lookup::Stale(stale) => {
-            let (outcome, sent) = execute(client, endpoint, &stale.conditional, CacheStatus::Revalidated).await;
+            let (outcome, sent) =
+                execute(client, endpoint, &stale.conditional, CacheStatus::Revalidated, Sending::First).await;
             // A 304 is not a success to the attempts: it comes back as a `Status` error.
             let not_modified = match &outcome {
                 Err(e) if e.status() == Some(http::StatusCode::NOT_MODIFIED) => e.headers().cloned(),
@@ -193,14 +196,14 @@ async fn cached(
                 Ok(response) => return (Ok(response), sent),
                 Err(place) => {
                     tracing::debug!("restrait: a 304 matched no stored response (changed or removed meanwhile); sending the request again without validators");
-                    let (outcome, more) = execute(client, endpoint, request, CacheStatus::Miss).await;
+                    let (outcome, more) = execute(client, endpoint, request, CacheStatus::Miss, Sending::Again).await;
                     return (store(cache, &place, outcome, ttl).await, sent + more);
                 }
             }
         }
         Lookup::Miss(place) => place,
     };
-    let (outcome, sent) = execute(client, endpoint, request, CacheStatus::Miss).await;
+    let (outcome, sent) = execute(client, endpoint, request, CacheStatus::Miss, Sending::First).await;
     (store(cache, &place, outcome, ttl).await, sent)
 }
 
@@ -260,15 +263,18 @@ pub(crate) async fn execute<B: Body>(
     endpoint: &'static Endpoint,
     request: &Prepared,
     cache: CacheStatus,
+    sending: Sending,
 ) -> (Result<RawResponse<B>>, u32) {
     // A dry run of `call_tool` (feature `schema`) stops here, with the request it would send.
     #[cfg(feature = "schema")]
     if crate::describe::dry_run::active() {
         return (Err(Box::pin(crate::describe::dry_run::stop(client, request)).await), 0);
     }
-    // Hook: on_call, before anything is sent.
-    if let Err(e) = on_call(client, endpoint) {
-        return (Err(e), 0);
+    // Hook: on_call, before anything is sent (once per call).
+    if sending == Sending::First {
+        if let Err(e) = on_call(client, endpoint) {
+            return (Err(e), 0);
+        }
     }
     let started = Instant::now();
     let mut attempts = Attempts::new(client, endpoint, started);
@@ -304,6 +310,18 @@ pub(crate) async fn execute<B: Body>(
     .instrument(span)
     .await;
     (outcome, attempts.sent)
+}
+
+/// Whether [`execute`] begins a call or sends it once more.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sending {
+    /// The call's first send: the interceptors' `on_call` runs.
+    First,
+    /// The same call sent again after its answer asked for it (a persisted GraphQL query sent
+    /// with its document, a request sent without validators after a 304 that matched no
+    /// stored response, an event stream reconnecting): the interceptors saw the call begin
+    /// already, so `on_call` does not run twice.
+    Again,
 }
 
 /// One logical call's attempts.

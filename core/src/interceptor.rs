@@ -11,7 +11,11 @@
 //! Interceptors run in the order they were added on the way out (`on_call`,
 //! `before_attempt`) and in the reverse order on the way back (`after_attempt`,
 //! `on_complete`), as OkHttp's and the AWS SDK's do. Each page of a paginated stream is a
-//! call of its own.
+//! call of its own. A call that the engine sends once more because the answer asked for it
+//! (a persisted GraphQL query sent with its document, a request sent without validators
+//! after a `304` that matched nothing stored, an event stream reconnecting) stays one call:
+//! `on_call` and `on_complete` run once, `before_attempt` and `after_attempt` for each
+//! request sent.
 //!
 //! `before_attempt` is handed a fresh copy of the call's request for every attempt, so a
 //! change made for one attempt never leaks into the next: a header it adds is gone on the

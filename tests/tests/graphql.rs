@@ -310,6 +310,17 @@ async fn persisted_queries_send_the_hash_then_the_document_once() {
 }
 
 #[tokio::test]
+async fn a_persisted_query_sent_again_with_its_document_is_one_call_to_the_interceptors() {
+    let (hub, seen) = server().await;
+    let hooks = support::HookCount::default();
+    let hub = HubClient::builder().base_url(hub.as_ref().base_url()).interceptor(hooks.clone()).build().unwrap();
+    assert_eq!(hub.user_persisted("octocat").await.unwrap(), octocat());
+    assert_eq!(seen.bodies().len(), 2, "the hash, then the document");
+    // One call: begun once and ended once, with an attempt for each request sent.
+    assert_eq!(hooks.counts(), [1, 2, 1]);
+}
+
+#[tokio::test]
 async fn operations_list_graphql_methods() {
     let ops = HubClient::OPERATIONS;
     let find = |name: &str| ops.iter().find(|o| o.name == name).unwrap();

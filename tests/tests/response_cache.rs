@@ -341,12 +341,15 @@ async fn a_304_that_does_not_match_the_stored_response_is_resent_without_validat
     })
     .await;
     let (_, cache) = memory();
-    let client = client(&base, cache);
+    let hooks = support::HookCount::default();
+    let client = ItemsClient::builder().base_url(&base).cache(cache).interceptor(hooks.clone()).build().unwrap();
     client.item(1).await.unwrap();
     let r = client.item(1).await.unwrap();
     assert_eq!((r.body().as_str(), r.cache_status()), ("b", CacheStatus::Miss));
     assert_eq!(log.len(), 3);
     assert_eq!(log.all()[1].headers.get("if-none-match").unwrap(), "\"a\"");
+    // Two calls, each begun and ended once; the second sent two requests.
+    assert_eq!(hooks.counts(), [2, 3, 2]);
 }
 
 /// A store that fails every call.

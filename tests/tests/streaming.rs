@@ -264,6 +264,19 @@ async fn sse_reconnects_after_the_servers_retry_delay_with_last_event_id_and_del
     assert_eq!(events.status(), StatusCode::NO_CONTENT);
 }
 
+#[tokio::test(start_paused = true)]
+async fn an_event_stream_that_reconnects_is_one_call_to_the_interceptors() {
+    let (client, server) = sse_client().await;
+    let hooks = support::HookCount::default();
+    let client =
+        StreamsClient::builder().base_url(client.as_ref().base_url()).interceptor(hooks.clone()).build().unwrap();
+    let mut events = client.events("resume").await.unwrap();
+    while events.try_next().await.unwrap().is_some() {}
+    assert_eq!(server.log.len(), 3, "the first connection and two reconnections");
+    // Begun once, ended once (when the first head arrived), an attempt per connection.
+    assert_eq!(hooks.counts(), [1, 3, 1]);
+}
+
 #[tokio::test]
 async fn sse_204_on_the_first_connection_is_an_empty_stream() {
     let (client, server) = sse_client().await;

@@ -26,7 +26,7 @@ use tokio::time::Instant;
 use crate::call::{Call, Prepared};
 use crate::client::Client;
 use crate::endpoint::Endpoint;
-use crate::engine::{annotate, execute, on_complete, prepare};
+use crate::engine::{annotate, execute, on_complete, prepare, Sending};
 use crate::error::{Error, Result};
 use crate::response::CacheStatus;
 use crate::send::Streamed;
@@ -92,7 +92,8 @@ pub fn open<'a, T: 'a>(call: Call<'a, Client>, opener: Opener<T>) -> impl Future
     async move {
         let request = prepared?;
         let started = Instant::now();
-        let (outcome, attempts) = execute::<Streamed>(&client.inner, endpoint, &request, CacheStatus::Uncached).await;
+        let (outcome, attempts) =
+            execute::<Streamed>(&client.inner, endpoint, &request, CacheStatus::Uncached, Sending::First).await;
         let call = Arc::new(StreamCall { client, endpoint, request });
         let status = outcome.as_ref().map_or(StatusCode::OK, |r| r.status);
         let result = outcome.map_err(|e| call.annotate(e, attempts)).and_then(|response| {

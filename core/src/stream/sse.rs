@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::{Instant, Sleep};
 
 use super::{has_media_type, Chunks, Open, Opened, StreamCall};
-use crate::engine::execute;
+use crate::engine::{execute, Sending};
 use crate::error::{one_line, Error, ErrorKind, Result};
 use crate::response::{CacheStatus, RawResponse};
 use crate::send::Streamed;
@@ -188,7 +188,9 @@ impl<T: DeserializeOwned> Events<T> {
             request.headers.insert(HeaderName::from_static("last-event-id"), id);
         }
         Box::pin(async move {
-            execute::<Streamed>(&call.client.inner, call.endpoint, &request, CacheStatus::Uncached).await
+            // The same call goes on: the interceptors saw it begin (and end, at the first head).
+            execute::<Streamed>(&call.client.inner, call.endpoint, &request, CacheStatus::Uncached, Sending::Again)
+                .await
         })
     }
 }

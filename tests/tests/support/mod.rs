@@ -96,3 +96,44 @@ pub fn capture_traces(
     );
     (captured, tracing::subscriber::set_default(subscriber))
 }
+
+/// An interceptor that counts its hooks: how often a call begins, is attempted and ends, as
+/// the interceptors see it.
+#[derive(Clone, Default)]
+pub struct HookCount(Arc<Mutex<[u32; 3]>>);
+
+impl HookCount {
+    /// `[on_call, before_attempt, on_complete]` so far.
+    pub fn counts(&self) -> [u32; 3] {
+        *self.0.lock().unwrap()
+    }
+
+    fn add(&self, hook: usize) {
+        self.0.lock().unwrap()[hook] += 1;
+    }
+}
+
+#[restrait::async_trait]
+impl restrait::Interceptor for HookCount {
+    fn on_call(&self, _: &restrait::interceptor::CallContext) -> Result<(), restrait::transport::BoxError> {
+        self.add(0);
+        Ok(())
+    }
+
+    async fn before_attempt(
+        &self,
+        _: &mut restrait::interceptor::Request,
+        _: &restrait::interceptor::AttemptContext,
+    ) -> Result<(), restrait::transport::BoxError> {
+        self.add(1);
+        Ok(())
+    }
+
+    fn on_complete(
+        &self,
+        _: Result<restrait::http::StatusCode, &restrait::Error>,
+        _: &restrait::interceptor::CallContext,
+    ) {
+        self.add(2);
+    }
+}
