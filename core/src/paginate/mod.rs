@@ -289,12 +289,7 @@ pub fn paginate<T: crate::decode::JsonBody + Send + 'static>(
     call: crate::call::Call<'_, crate::client::Client>,
     spec: &'static spec::PageSpec,
 ) -> Paginated<T> {
-    let client = call.client.clone();
-    let endpoint = call.endpoint;
-    match crate::engine::prepare(call) {
-        Ok(template) => Paginated::new(Pager::new(client, endpoint, spec, template), spec.prefetch),
-        Err(e) => Paginated::failed(e),
-    }
+    start(call, spec, None)
 }
 
 /// Used by generated code under `#[validate]`: [`paginate`], with each item checked.
@@ -302,13 +297,19 @@ pub fn paginate_validated<T: crate::decode::JsonBody + crate::validate::MustVali
     call: crate::call::Call<'_, crate::client::Client>,
     spec: &'static spec::PageSpec,
 ) -> Paginated<T> {
+    start(call, spec, Some(<T as crate::validate::MustValidate>::violations))
+}
+
+/// Prepares the first page's request and starts the pager, checking each item with `check`.
+fn start<T: crate::decode::JsonBody + Send + 'static>(
+    call: crate::call::Call<'_, crate::client::Client>,
+    spec: &'static spec::PageSpec,
+    check: Option<fn(&T) -> Vec<crate::error::Violation>>,
+) -> Paginated<T> {
     let client = call.client.clone();
     let endpoint = call.endpoint;
     match crate::engine::prepare(call) {
-        Ok(template) => Paginated::new(
-            Pager::new(client, endpoint, spec, template).validating(<T as crate::validate::MustValidate>::violations),
-            spec.prefetch,
-        ),
+        Ok(template) => Paginated::new(Pager::new(client, endpoint, spec, template).checking(check), spec.prefetch),
         Err(e) => Paginated::failed(e),
     }
 }

@@ -16,7 +16,7 @@ use crate::call::Prepared;
 use crate::client::Client;
 use crate::decode::kind_of;
 use crate::endpoint::Endpoint;
-use crate::engine::{annotate, execute, on_complete};
+use crate::engine::{annotate, execute, on_complete, Sending};
 use crate::error::{DecodeDetails, Error, ErrorKind, Result, Violation};
 use crate::operation::Pagination;
 use crate::response::{CacheStatus, RawResponse};
@@ -79,8 +79,8 @@ impl<T: DeserializeOwned> Pager<T> {
 
     /// Checks each item of every page with `check`: the first item that breaks a rule ends the
     /// stream with an error naming its page and index.
-    pub(crate) fn validating(mut self, check: fn(&T) -> Vec<Violation>) -> Self {
-        self.check = Some(check);
+    pub(crate) fn checking(mut self, check: Option<fn(&T) -> Vec<Violation>>) -> Self {
+        self.check = check;
         self
     }
 
@@ -99,7 +99,8 @@ impl<T: DeserializeOwned> Pager<T> {
             self.next = Next::Done;
             return Err(annotate(e, &self.client.inner, self.endpoint, Some(&request), None, 0));
         }
-        let (outcome, attempts) = execute(&self.client.inner, self.endpoint, &request, CacheStatus::Uncached).await;
+        let (outcome, attempts) =
+            execute(&self.client.inner, self.endpoint, &request, CacheStatus::Uncached, Sending::First).await;
         let page = self.read(&request, outcome, attempts);
         // Hook: on_complete, as for any call (`execute` ran `on_call`).
         if !self.client.inner.interceptors.is_empty() {
