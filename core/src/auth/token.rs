@@ -129,7 +129,7 @@ impl TokenCache {
         let mut cached = self.token.lock().unwrap_or_else(|e| e.into_inner());
         let Some(token) = cached.as_ref() else { return true };
         if token.header().ok().is_some_and(|h| h.as_bytes() == sent.as_bytes()) {
-            tracing::debug!("restrait: the OAuth2 token was refused (401); it will be renewed");
+            tracing::debug!("restrait: the cached token was refused (401); it will be renewed");
             if keep_for_refresh {
                 let renewable = token.refresh.is_some();
                 *cached = Some(Arc::new(token.stale()));
