@@ -1,12 +1,11 @@
 //! `restrait::webhook` receiving real deliveries: an axum server on loopback verifies each
 //! with a `Router` and hands the typed payload to its handler; forged, unsigned and malformed
-//! deliveries are refused before anything reads them; and verification takes as long whether
-//! a forged signature differs from the right one in its first byte or its last.
+//! deliveries are refused before anything reads them. Whether verification takes as long
+//! wherever a forgery differs is measured by `core/benches/webhook_verify.rs`.
 
 mod wire;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -99,52 +98,4 @@ async fn an_empty_secret_verifies_nothing() {
     headers.insert("x-github-event", "ping".parse().unwrap());
     headers.insert("x-hub-signature-256", Verifier::new("").sign(b"{}").parse().unwrap());
     assert!(matches!(router.dispatch(&headers, b"{}").await, Err(WebhookError::EmptySecret)));
-}
-
-/// The median time of `verify` over `rounds` batches for each forged signature, interleaved
-/// so that a change of machine load affects all alike.
-fn median_times(verifier: &Verifier, payload: &[u8], signatures: &[String], rounds: usize) -> Vec<Duration> {
-    const BATCH: u32 = 200;
-    let mut samples = vec![Vec::with_capacity(rounds); signatures.len()];
-    for _ in 0..rounds {
-        for (i, signature) in signatures.iter().enumerate() {
-            let started = Instant::now();
-            for _ in 0..BATCH {
-                assert!(std::hint::black_box(verifier.verify(payload, std::hint::black_box(signature))).is_err());
-            }
-            samples[i].push(started.elapsed() / BATCH);
-        }
-    }
-    samples
-        .into_iter()
-        .map(|mut s| {
-            s.sort();
-            s[s.len() / 2]
-        })
-        .collect()
-}
-
-#[test]
-fn verification_time_does_not_depend_on_where_the_signatures_differ() {
-    let verifier = Verifier::new(SECRET);
-    let payload = b"Hello, World!";
-    let good = verifier.sign(payload);
-    let flip = |index: usize| {
-        let mut hex = good.clone().into_bytes();
-        let at = 7 + index;
-        hex[at] = if hex[at] == b'0' { b'1' } else { b'0' };
-        String::from_utf8(hex).unwrap()
-    };
-    let forged = [flip(0), flip(31), flip(63)];
-    let times = median_times(&verifier, payload, &forged, 301);
-    let (fastest, slowest) = (times.iter().min().unwrap(), times.iter().max().unwrap());
-    // hmac's `verify_slice` compares every byte (subtle's `ConstantTimeEq`); an early-exit
-    // comparison would make the first-byte forgery the fastest by the whole comparison.
-    assert!(
-        slowest.as_nanos() * 100 <= fastest.as_nanos() * 115,
-        "first byte {:?}, middle {:?}, last {:?}",
-        times[0],
-        times[1],
-        times[2]
-    );
 }
