@@ -1,6 +1,6 @@
 // The OAuth2/OpenID provider the sign-in tests run against: panva's oidc-provider (a
-// certified OpenID Provider implementation) on 127.0.0.1:$PORT, with one public native
-// client and interactions that complete on their own (user `alice`, every scope consented),
+// certified OpenID Provider implementation) on 127.0.0.1:$PORT, with a public native client,
+// a confidential one (a client secret, sent with HTTP Basic), and interactions that complete on their own (user `alice`, every scope consented),
 // so that a scripted browser only follows redirects and submits the device-flow forms.
 import Provider from 'oidc-provider';
 
@@ -15,6 +15,14 @@ const provider = new Provider(issuer, {
     // RFC 8252 §7.3: any port of this loopback address is accepted for a native client.
     redirect_uris: ['http://127.0.0.1/callback'],
     grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    response_types: ['code'],
+  }, {
+    client_id: 'restrait-confidential',
+    client_secret: 'restrait-test-client-secret',
+    token_endpoint_auth_method: 'client_secret_basic',
+    application_type: 'native',
+    redirect_uris: ['http://127.0.0.1/callback'],
+    grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   }],
   scopes: ['openid', 'offline_access'],

@@ -1,8 +1,10 @@
 //! Signing a person in, against a real OpenID provider on loopback (oidc-provider, see
 //! `support/oidc.rs`): the authorization-code flow with PKCE through a scripted browser and
-//! the loopback callback, a forged `state` refused, the device flow with `slow_down` honoured
-//! (paused clock), refresh-token rotation, one refresh for a hundred concurrent calls, and
-//! the tokens kept out of `Debug`, errors and traces.
+//! the loopback callback, a forged `state` refused, a confidential client's secret sent with
+//! HTTP Basic (and a wrong one refused), the device flow with `slow_down` honoured (paused
+//! clock) and ended by `expired_token` or by the code's own expiry, refresh-token rotation,
+//! one refresh for a hundred concurrent calls, and the tokens kept out of `Debug`, errors and
+//! traces.
 
 mod support;
 
@@ -13,7 +15,9 @@ use restrait::auth::{FileTokenStore, MemoryTokenStore, OAuth2AuthorizationCode, 
 use restrait::{api, get, Auth, ErrorKind, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use support::oidc::{in_real_time, protected_api, Browser, Provider, Relay, CLIENT_ID};
+use support::oidc::{
+    in_real_time, protected_api, Browser, Provider, Relay, CLIENT_ID, CONFIDENTIAL_ID, CONFIDENTIAL_SECRET,
+};
 
 #[derive(Debug, Deserialize)]
 struct Me {
@@ -200,6 +204,78 @@ async fn a_denied_device_sign_in_is_a_clear_error() {
     let err = signing_in.await.unwrap().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.to_string().contains("the user denied the request (access_denied)"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_expired_token_answer_ends_the_device_flow_with_a_clear_error() {
+    let provider = Provider::start();
+    let relay = Relay::start(&provider).await;
+    relay.answer_next_poll_with(1, "authorization_pending");
+    relay.answer_next_poll_with(1, "expired_token");
+    let auth = Auth::oauth2_device(relay.url("/device/auth"), relay.url("/token"), CLIENT_ID, ["openid"]);
+    let err = auth.sign_in().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert!(
+        err.to_string().contains("the device code expired before the sign-in was approved (expired_token)"),
+        "{err}"
+    );
+    assert_eq!(relay.count(POLL), 2, "no poll after expired_token");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_device_flow_stops_polling_when_the_code_expires_unapproved() {
+    let provider = Provider::start();
+    let relay = Relay::start(&provider).await;
+    let auth = Auth::oauth2_device(relay.url("/device/auth"), relay.url("/token"), CLIENT_ID, ["openid"]);
+    let err = auth.sign_in().await.unwrap_err();
+    assert!(err.to_string().contains("(expired_token)"), "{err}");
+    // The provider's device code lives 600 s and the client polls every 5 s: it stops at the
+    // code's expiry by its own clock, with every poll answered `authorization_pending`.
+    let seen = relay.seen();
+    let start = seen.iter().find(|s| s.path == "/device/auth").unwrap().at;
+    let polls: Vec<_> = seen.iter().filter(|s| s.grant_type.as_deref() == Some(POLL)).collect();
+    assert_eq!(polls.len(), 119, "a poll every 5 s before the 600 s are up");
+    assert!(polls.iter().all(|p| p.error.as_deref() == Some("authorization_pending")));
+    assert_eq!(polls.last().unwrap().at.duration_since(start), Duration::from_secs(595));
+}
+
+#[tokio::test]
+async fn a_confidential_client_authenticates_with_its_secret_and_a_wrong_one_is_refused() {
+    let provider = Provider::start();
+    let relay = Relay::start(&provider).await;
+    let (api, _) = protected_api(&provider).await;
+    let sign_in = |secret: &'static str| {
+        let (urls, mut opened) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let auth = Auth::oauth2_authorization_code(
+            provider.url("/auth"),
+            relay.url("/token"),
+            CONFIDENTIAL_ID,
+            ["openid", "offline_access"],
+        )
+        .client_secret(secret)
+        .authorize_param("prompt", "consent")
+        .open_with(move |url| {
+            urls.send(url.as_str().to_string()).unwrap();
+            Ok(())
+        });
+        let browser = tokio::spawn(async move { Browser::new().open(&opened.recv().await.unwrap()).await });
+        (auth, browser)
+    };
+
+    let (auth, browser) = sign_in(CONFIDENTIAL_SECRET);
+    auth.sign_in().await.unwrap();
+    browser.await.unwrap();
+    assert_eq!(client(&api, auth).me().await.unwrap().sub, "alice");
+    let redeemed = relay.seen().into_iter().find(|s| s.grant_type.as_deref() == Some(CODE)).unwrap();
+    assert!(redeemed.basic && redeemed.status == 200, "{redeemed:?}");
+
+    let wrong = "not-the-client-secret";
+    let (auth, browser) = sign_in(wrong);
+    let err = auth.sign_in().await.unwrap_err();
+    browser.await.unwrap();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert!(err.to_string().contains("invalid_client"), "{err}");
+    assert!(!format!("{err} {err:?} {auth:?}").contains(wrong), "the secret is in no error or Debug");
 }
 
 /// The tokens in `store`, with the access token expired a second ago.

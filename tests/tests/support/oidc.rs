@@ -19,6 +19,10 @@ use tokio::time::Instant;
 
 pub const CLIENT_ID: &str = "restrait-cli";
 
+/// The confidential client of `provider.mjs` and its secret.
+pub const CONFIDENTIAL_ID: &str = "restrait-confidential";
+pub const CONFIDENTIAL_SECRET: &str = "restrait-test-client-secret";
+
 pub struct Provider {
     child: Child,
     pub issuer: String,
@@ -182,16 +186,19 @@ pub struct Relayed {
     pub at: Instant,
     pub status: u16,
     pub error: Option<String>,
+    /// Whether the request authenticated its client with `Authorization: Basic`.
+    pub basic: bool,
 }
 
 /// Stands between the client and the provider in the test's own runtime, recording what the
 /// client asks and forwarding it in real time (see [`in_real_time`]). It can answer the next
-/// device-code polls with `slow_down` itself: oidc-provider never sends it.
+/// device-code polls with an error of its own: oidc-provider never sends `slow_down`, and
+/// sends `expired_token` only after its real-time expiry.
 #[derive(Clone)]
 pub struct Relay {
     pub url: String,
     seen: Arc<Mutex<Vec<Relayed>>>,
-    slow_downs: Arc<AtomicUsize>,
+    scripted: Arc<Mutex<std::collections::VecDeque<&'static str>>>,
     polled: Arc<tokio::sync::Notify>,
 }
 
@@ -199,19 +206,19 @@ impl Relay {
     pub async fn start(provider: &Provider) -> Relay {
         let target = provider.issuer.clone();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let slow_downs = Arc::new(AtomicUsize::new(0));
+        let scripted = Arc::new(Mutex::new(std::collections::VecDeque::new()));
         let polled = Arc::new(tokio::sync::Notify::new());
-        let (seen2, slow2, polled2) = (seen.clone(), slow_downs.clone(), polled.clone());
+        let (seen2, scripted2, polled2) = (seen.clone(), scripted.clone(), polled.clone());
         let handler = move |uri: Uri, headers: HeaderMap, body: Bytes| {
-            let (target, seen, slow_downs, polled) = (target.clone(), seen2.clone(), slow2.clone(), polled2.clone());
+            let (target, seen, scripted, polled) = (target.clone(), seen2.clone(), scripted2.clone(), polled2.clone());
             async move {
                 let at = Instant::now();
                 let grant_type = form_field(&body, "grant_type");
                 let is_poll = grant_type.as_deref() == Some("urn:ietf:params:oauth:grant-type:device_code");
-                let (status, answer) = if is_poll
-                    && slow_downs.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok()
-                {
-                    (400, br#"{"error":"slow_down","error_description":"polling too fast"}"#.to_vec())
+                let basic = headers.get("authorization").is_some_and(|v| v.as_bytes().starts_with(b"Basic "));
+                let own = if is_poll { scripted.lock().unwrap().pop_front() } else { None };
+                let (status, answer) = if let Some(error) = own {
+                    (400, format!(r#"{{"error":"{error}","error_description":"answered by the relay"}}"#).into_bytes())
                 } else {
                     let url = format!("{target}{}", uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
                     let authorization = headers.get("authorization").cloned();
@@ -232,7 +239,14 @@ impl Relay {
                 let error = serde_json::from_slice::<serde_json::Value>(&answer)
                     .ok()
                     .and_then(|j| j.get("error").and_then(|e| e.as_str()).map(str::to_string));
-                seen.lock().unwrap().push(Relayed { path: uri.path().to_string(), grant_type, at, status, error });
+                seen.lock().unwrap().push(Relayed {
+                    path: uri.path().to_string(),
+                    grant_type,
+                    at,
+                    status,
+                    error,
+                    basic,
+                });
                 if is_poll {
                     polled.notify_waiters();
                 }
@@ -240,7 +254,7 @@ impl Relay {
             }
         };
         let url = super::serve(axum::Router::new().fallback(axum::routing::post(handler))).await;
-        Relay { url, seen, slow_downs, polled }
+        Relay { url, seen, scripted, polled }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -249,7 +263,12 @@ impl Relay {
 
     /// The next `n` device-code polls are answered `slow_down` by the relay.
     pub fn slow_down_next(&self, n: usize) {
-        self.slow_downs.store(n, Ordering::Release);
+        self.answer_next_poll_with(n, "slow_down");
+    }
+
+    /// The next `n` device-code polls are answered with the OAuth2 error `error` by the relay.
+    pub fn answer_next_poll_with(&self, n: usize, error: &'static str) {
+        self.scripted.lock().unwrap().extend(std::iter::repeat_n(error, n));
     }
 
     pub fn seen(&self) -> Vec<Relayed> {
