@@ -163,6 +163,10 @@ pub trait Everything {
     #[paginate(cursor, items = "data")]
     fn feed(&self) -> Paginated<Book>;
 
+    #[get("/nested")]
+    #[paginate(cursor, items = "/meta/items")]
+    fn nested(&self) -> Paginated<Book>;
+
     #[get("/export")]
     async fn export(&self) -> Result<ByteStream>;
 
@@ -289,6 +293,42 @@ fn paths_parameters_bodies_and_responses_are_described() {
     assert_eq!(feed["properties"]["data"]["type"], "array");
     // A literal query stays out of the path.
     assert_eq!(paths["/search"]["get"]["x-restrait-query"], "type=repo");
+}
+
+/// Each page the pager would read validates against the page schema the document gives its
+/// method, and a page where it finds no items does not.
+#[test]
+fn page_schemas_take_the_pages_the_pager_reads() {
+    let doc = EverythingClient::openapi();
+    let page = |path: &str| {
+        let schema = &doc["paths"][path]["get"]["responses"]["2XX"]["content"]["application/json"]["schema"];
+        jsonschema::validator_for(&json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": doc["components"].clone(),
+            "allOf": [schema],
+        }))
+        .unwrap()
+    };
+    let user = json!({"id": 1, "login": "octocat", "email": null});
+    let book = json!({"title": "Dune"});
+    for (path, read, not_read) in [
+        ("/events", vec![json!([user]), json!({"data": [user]})], vec![json!({"items": [user]}), json!({"data": {}})]),
+        ("/feed", vec![json!({"data": [book]})], vec![json!([book])]),
+        (
+            "/nested",
+            vec![json!({"meta": {"items": [book], "next": "x"}})],
+            vec![json!({"/meta/items": [book]}), json!({"meta": [book]})],
+        ),
+    ] {
+        let validator = page(path);
+        for sample in read {
+            let errors: Vec<String> = validator.iter_errors(&sample).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{path}: {sample} is refused: {errors:?}");
+        }
+        for sample in not_read {
+            assert!(!validator.is_valid(&sample), "{path}: {sample} passes");
+        }
+    }
 }
 
 #[test]

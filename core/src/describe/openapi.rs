@@ -253,11 +253,7 @@ fn operation_object(
         Output::Json(schema) => content("Success.", "application/json", schema_or_any(schema, rename)),
         Output::Pages { item: schema, field } => {
             let items = json!({ "type": "array", "items": schema_or_any(schema, rename) });
-            let page = match field {
-                Some(field) => json!({ "type": "object", "properties": { *field: items }, "required": [field] }),
-                None => items,
-            };
-            content("One page.", "application/json", page)
+            content("One page.", "application/json", page_schema(items, *field))
         }
         Output::Stream { media_type, record } => {
             let schema = match record {
@@ -276,6 +272,21 @@ fn operation_object(
     item
 }
 
+/// A page holding `items` where the pager looks for them: at `field` (a name, or a JSON
+/// pointer such as `/meta/items`, which nests), or, without one, as the page itself or its
+/// `data` field, both of which the pager accepts.
+fn page_schema(items: Value, field: Option<&str>) -> Value {
+    let within =
+        |name: &str, inner: Value| json!({ "type": "object", "properties": { name: inner }, "required": [name] });
+    match field {
+        None => json!({ "oneOf": [items.clone(), within("data", items)] }),
+        Some(pointer) if pointer.starts_with('/') => pointer[1..]
+            .split('/')
+            .rev()
+            .fold(items, |inner, token| within(&token.replace("~1", "/").replace("~0", "~"), inner)),
+        Some(name) => within(name, items),
+    }
+}
 fn schema_or_any(schema: &Option<Schema>, rename: &dyn Fn(Value) -> Value) -> Value {
     schema.as_ref().map_or_else(|| json!({}), |s| rename(s.clone().to_value()))
 }
