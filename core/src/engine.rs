@@ -207,14 +207,18 @@ async fn cached(
     (store(cache, &place, outcome, ttl).await, sent)
 }
 
-/// Stores a successful `outcome` when its headers allow it, and marks it a cache miss.
+/// Stores a successful `outcome` when its headers allow it, and marks it a cache miss; a
+/// failed one is answered by the stale entry when its `stale-if-error` allows.
 async fn store(
     cache: &CacheLayer,
     place: &crate::cache::Place,
     outcome: Result<RawResponse>,
     ttl: Option<Duration>,
 ) -> Result<RawResponse> {
-    let mut response = outcome?;
+    let mut response = match outcome {
+        Ok(response) => response,
+        Err(e) => return cache.stale_if_error(place, e),
+    };
     cache.store(place, &response, ttl).await;
     response.cache = CacheStatus::Miss;
     Ok(response)

@@ -40,6 +40,10 @@ pub enum CacheStatus {
     /// A stale stored response was revalidated: the server answered `304 Not Modified`, and
     /// the stored body was served with the headers the 304 updated.
     Revalidated,
+    /// The request failed (a 500, 502, 503 or 504 after the retries, or no answer at all),
+    /// and a stale stored response whose `Cache-Control: stale-if-error` window was still
+    /// open answered instead, as stored (RFC 5861).
+    StaleIfError,
 }
 
 impl CacheStatus {
@@ -50,6 +54,7 @@ impl CacheStatus {
             CacheStatus::Miss => "miss",
             CacheStatus::Hit => "hit",
             CacheStatus::Revalidated => "revalidated",
+            CacheStatus::StaleIfError => "stale-if-error",
         }
     }
 }

@@ -436,3 +436,110 @@ async fn an_api_that_declares_cache_has_one_unless_the_builder_turns_it_off() {
     assert_eq!(uncached.item(1).await.unwrap(), "2");
     assert_eq!(log.len(), 2);
 }
+
+// ---- stale-if-error (RFC 5861) ----
+
+fn without_retries(base: &str, cache: Cache) -> ItemsClient {
+    ItemsClient::builder().base_url(base).cache(cache).retry(restrait::RetryPolicy::off()).build().unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stale_response_answers_a_server_error_within_its_stale_if_error_window() {
+    let (base, log) = scripted(|n, _, path| match (n, path) {
+        (1, _) => (StatusCode::OK, vec![("cache-control", "max-age=60, stale-if-error=300".into())], "a".into()),
+        (_, "/items/404") => (StatusCode::NOT_FOUND, vec![], "gone".into()),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, vec![], "down".into()),
+    })
+    .await;
+    let (_, cache) = memory();
+    let client = without_retries(&base, cache);
+    assert_eq!(client.item(1).await.unwrap().cache_status(), CacheStatus::Miss);
+
+    // Stale (60 s), within max-age + stale-if-error (360 s): the 503 is answered from the cache.
+    tokio::time::advance(Duration::from_secs(120)).await;
+    let r = client.item(1).await.unwrap();
+    assert_eq!((r.body().as_str(), r.cache_status()), ("a", CacheStatus::StaleIfError));
+    assert_eq!(log.len(), 2, "the request was sent, and failed");
+
+    // Past the window: the error is the answer.
+    tokio::time::advance(Duration::from_secs(250)).await;
+    let err = client.item(1).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(log.len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stale_if_error_covers_5xx_and_no_answer_but_not_other_errors() {
+    let (base, _log) = scripted(|n, _, _| match n {
+        1 => (
+            StatusCode::OK,
+            vec![("cache-control", "max-age=1, stale-if-error=3600".into()), ("etag", "\"v1\"".into())],
+            "a".into(),
+        ),
+        2 => (StatusCode::INTERNAL_SERVER_ERROR, vec![], String::new()),
+        3 => (StatusCode::BAD_GATEWAY, vec![], String::new()),
+        4 => (StatusCode::GATEWAY_TIMEOUT, vec![], String::new()),
+        5 => (StatusCode::NOT_IMPLEMENTED, vec![], String::new()),
+        _ => (StatusCode::TOO_MANY_REQUESTS, vec![], String::new()),
+    })
+    .await;
+    let (_, cache) = memory();
+    let client = without_retries(&base, cache);
+    client.item(1).await.unwrap();
+    tokio::time::advance(Duration::from_secs(10)).await;
+    // With a validator, each request is a revalidation; its failure is answered the same way.
+    for expected in [Some(500), Some(502), Some(504), None, None] {
+        let outcome = client.item(1).await;
+        match expected {
+            Some(status) => {
+                let r = outcome.unwrap_or_else(|e| panic!("a {status} is covered: {e}"));
+                assert_eq!(r.cache_status(), CacheStatus::StaleIfError);
+            }
+            // 501 and 429 are not among the errors stale-if-error covers.
+            None => assert!(outcome.is_err()),
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_that_gets_no_answer_in_time_is_answered_from_a_stale_if_error_entry() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let router = Router::new().fallback(move || {
+        let count = count.clone();
+        async move {
+            if count.fetch_add(1, Ordering::SeqCst) > 0 {
+                std::future::pending::<()>().await;
+            }
+            ([("cache-control", "max-age=60, stale-if-error=600")], "a")
+        }
+    });
+    let base = serve(router).await;
+    let (_, cache) = memory();
+    let client = ItemsClient::builder()
+        .base_url(&base)
+        .cache(cache)
+        .retry(restrait::RetryPolicy::off())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    client.item(1).await.unwrap();
+    tokio::time::advance(Duration::from_secs(120)).await;
+    let started = tokio::time::Instant::now();
+    let r = client.item(1).await.unwrap();
+    assert_eq!((r.body().as_str(), r.cache_status()), ("a", CacheStatus::StaleIfError));
+    assert_eq!(started.elapsed(), Duration::from_secs(5), "after the call's deadline");
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_stale_if_error_a_stale_entry_never_answers_a_failure() {
+    let (base, _log) = scripted(|n, _, _| match n {
+        1 => (StatusCode::OK, vec![("cache-control", "max-age=60".into()), ("etag", "\"v1\"".into())], "a".into()),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, vec![], String::new()),
+    })
+    .await;
+    let (_, cache) = memory();
+    let client = without_retries(&base, cache);
+    client.item(1).await.unwrap();
+    tokio::time::advance(Duration::from_secs(120)).await;
+    assert_eq!(client.item(1).await.unwrap_err().status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+}

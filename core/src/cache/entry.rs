@@ -34,6 +34,9 @@ pub(crate) struct Stored {
     pub(crate) body: Bytes,
     /// `#[cache(ttl = ...)]`: fresh until then whatever the headers say.
     pub(crate) forced_until: Option<SystemTime>,
+    /// Until when the response may answer for a failed request once stale, by its
+    /// `stale-if-error` directive (RFC 5861).
+    pub(crate) stale_if_error_until: Option<SystemTime>,
 }
 
 impl CachedResponse {
@@ -82,7 +85,15 @@ mod encoding {
     #[allow(clippy::large_enum_variant)]
     #[derive(Serialize, Deserialize)]
     enum Head {
-        Response { policy: CachePolicy, status: u16, headers: Vec<(String, Vec<u8>)>, forced_until_ms: Option<u64> },
+        Response {
+            policy: CachePolicy,
+            status: u16,
+            headers: Vec<(String, Vec<u8>)>,
+            forced_until_ms: Option<u64>,
+            // Entries written before it existed read as without it.
+            #[serde(default)]
+            stale_if_error_until_ms: Option<u64>,
+        },
         Variants(Vec<String>),
     }
 
@@ -99,10 +110,8 @@ mod encoding {
                             .iter()
                             .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
                             .collect(),
-                        forced_until_ms: s
-                            .forced_until
-                            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                        forced_until_ms: s.forced_until.map(to_ms),
+                        stale_if_error_until_ms: s.stale_if_error_until.map(to_ms),
                     },
                     &s.body[..],
                 ),
@@ -135,7 +144,7 @@ mod encoding {
             }
             let (head, body) = rest.split_at(len);
             let kind = match serde_json::from_slice::<Head>(head).ok()? {
-                Head::Response { policy, status, headers, forced_until_ms } => {
+                Head::Response { policy, status, headers, forced_until_ms, stale_if_error_until_ms } => {
                     let mut map = HeaderMap::with_capacity(headers.len());
                     for (name, value) in headers {
                         map.append(HeaderName::try_from(name).ok()?, HeaderValue::from_bytes(&value).ok()?);
@@ -145,9 +154,8 @@ mod encoding {
                         status: StatusCode::from_u16(status).ok()?,
                         headers: map,
                         body: Bytes::copy_from_slice(body),
-                        forced_until: forced_until_ms.map(|ms| {
-                            UNIX_EPOCH.checked_add(Duration::from_millis(ms)).unwrap_or(SystemTime::UNIX_EPOCH)
-                        }),
+                        forced_until: forced_until_ms.map(from_ms),
+                        stale_if_error_until: stale_if_error_until_ms.map(from_ms),
                     }))
                 }
                 Head::Variants(names) => {
@@ -156,5 +164,66 @@ mod encoding {
             };
             Some(CachedResponse { kind })
         }
+    }
+
+    /// A time as milliseconds since the Unix epoch (saturating), as entries store it.
+    fn to_ms(time: SystemTime) -> u64 {
+        time.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    fn from_ms(ms: u64) -> SystemTime {
+        UNIX_EPOCH.checked_add(Duration::from_millis(ms)).unwrap_or(UNIX_EPOCH)
+    }
+}
+
+#[cfg(all(test, feature = "redis"))]
+mod tests {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use super::*;
+
+    fn stored(stale_if_error_until: Option<SystemTime>) -> CachedResponse {
+        let (request, ()) = http::Request::get("https://api.example.com/x").body(()).unwrap().into_parts();
+        let (mut response, ()) = http::Response::new(()).into_parts();
+        response.headers.insert("cache-control", "max-age=60, stale-if-error=300".parse().unwrap());
+        CachedResponse::response(Stored {
+            policy: CachePolicy::new(&request, &response),
+            status: StatusCode::OK,
+            headers: response.headers,
+            body: Bytes::from_static(b"body"),
+            forced_until: None,
+            stale_if_error_until,
+        })
+    }
+
+    fn until(entry: &CachedResponse) -> Option<SystemTime> {
+        match &entry.kind {
+            Kind::Response(s) => s.stale_if_error_until,
+            Kind::Variants(_) => panic!("a response was stored"),
+        }
+    }
+
+    #[test]
+    fn the_stale_if_error_window_survives_a_trip_through_bytes() {
+        let at = UNIX_EPOCH + Duration::from_millis(1_800_000_000_123);
+        let entry = stored(Some(at));
+        let back = CachedResponse::from_bytes(&entry.to_bytes()).unwrap();
+        assert_eq!(until(&back), Some(at));
+        assert_eq!(until(&CachedResponse::from_bytes(&stored(None).to_bytes()).unwrap()), None);
+    }
+
+    #[test]
+    fn an_entry_written_before_the_window_was_stored_reads_as_without_one() {
+        let bytes = stored(Some(SystemTime::now())).to_bytes();
+        let len = u32::from_be_bytes(bytes[1..5].try_into().unwrap()) as usize;
+        let mut head: serde_json::Value = serde_json::from_slice(&bytes[5..5 + len]).unwrap();
+        head["Response"].as_object_mut().unwrap().remove("stale_if_error_until_ms").unwrap();
+        let head = serde_json::to_vec(&head).unwrap();
+        let mut old = vec![bytes[0]];
+        old.extend_from_slice(&u32::try_from(head.len()).unwrap().to_be_bytes());
+        old.extend_from_slice(&head);
+        old.extend_from_slice(&bytes[5 + len..]);
+        let back = CachedResponse::from_bytes(&old).expect("an older entry still reads");
+        assert_eq!(until(&back), None);
     }
 }

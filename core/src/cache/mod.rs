@@ -28,14 +28,21 @@
 //! - **`Vary`**: each variant is stored under a key of its own, selected by the request's
 //!   values of the headers the response named; `Vary: *` is never stored.
 //! - **Kept**: while fresh, plus a day when the response has a validator (`ETag`,
-//!   `Last-Modified`), so that it can be revalidated with a 304 rather than fetched again.
+//!   `Last-Modified`), so that it can be revalidated with a 304 rather than fetched again,
+//!   and at least as long as its `stale-if-error` allows.
 //! - **A 304 confirms what the store holds when it arrives**, read again then: if the entry
 //!   was removed meanwhile (evicted, or ended by another process's `no-store` answer), or the
 //!   304 does not match it (another `ETag`), the request is sent once more without
 //!   validators: a 304 has no body, so without a stored response to update it answers
 //!   nothing.
-//! - **Errors are not cached**, and a stale entry does not answer for a failed revalidation
-//!   (no `stale-if-error`).
+//! - **Errors are not cached.** A stale entry answers for a failed request only when its
+//!   response said so with `Cache-Control: stale-if-error=<seconds>` (RFC 5861): within that
+//!   many seconds of going stale, a request for it (a revalidation, or a plain request when it
+//!   has no validator) that fails with a 500, 502, 503 or 504 after its retries, or gets no
+//!   answer (a connection that failed, a deadline that passed), is answered with the stored
+//!   response as it was stored, and [`CacheStatus::StaleIfError`]
+//!   says so. The call's span still records the failure. Only the response's directive is
+//!   read, not a request's.
 //!
 //! # Keys and credentials
 //!
@@ -57,7 +64,8 @@
 //! # Observing it
 //!
 //! [`Response::cache_status`](crate::Response::cache_status) (declare `Result<Response<T>>`)
-//! says `Hit`, `Revalidated` or `Miss`, and the call's `restrait.call` span records `cache`. A
+//! says `Hit`, `Revalidated`, `Miss` or `StaleIfError`, and the call's `restrait.call` span
+//! records `cache`. A
 //! fresh hit runs the interceptors' `on_call` and `on_complete` but no attempt hooks (no
 //! attempt is made), and its span has `attempts = 0`. The cache's clock is the wall clock
 //! advanced by tokio's, so tests can move it with tokio's paused clock.
@@ -84,6 +92,7 @@ pub use store::{CacheStore, StoreError};
 
 use crate::auth::Credentials;
 use crate::call::Prepared;
+use crate::error::{Error, ErrorKind, Result};
 use crate::response::{CacheStatus, RawResponse};
 use entry::{Kind, Stored};
 
@@ -163,10 +172,19 @@ pub(crate) struct Stale {
 }
 
 /// Where the request's entry lives: its primary key, and the request as the policy reads it
-/// (`None` when its URL cannot be read so: then nothing is stored).
+/// (`None` when its URL cannot be read so: then nothing is stored); and the stale response
+/// that may answer if the request fails.
 pub(crate) struct Place {
     key: String,
     parts: Option<http::request::Parts>,
+    fallback: Option<Box<Fallback>>,
+}
+
+/// A stale stored response that may answer for a failed request until `until`
+/// (`stale-if-error`).
+struct Fallback {
+    response: RawResponse,
+    until: SystemTime,
 }
 
 impl CacheLayer {
@@ -187,27 +205,63 @@ impl CacheLayer {
     pub(crate) async fn lookup(&self, credentials: &Credentials, request: &Prepared) -> Lookup {
         let key = key::primary(credentials, self.nonce, request);
         let parts = policy::request_parts(request);
-        let Some(request_parts) = &parts else { return Lookup::Miss(Place { key, parts }) };
+        let Some(request_parts) = &parts else { return Lookup::Miss(Place { key, parts, fallback: None }) };
         let found = self.find(&key, &request.headers).await;
         let Some(Kind::Response(stored)) = found.as_deref().map(|e| &e.kind) else {
-            return Lookup::Miss(Place { key, parts });
+            return Lookup::Miss(Place { key, parts, fallback: None });
         };
-        match policy::freshness(stored, request_parts, self.now()) {
+        let now = self.now();
+        match policy::freshness(stored, request_parts, now) {
             policy::Freshness::Fresh(headers) => Lookup::Fresh(RawResponse {
                 status: stored.status,
                 headers,
                 body: stored.body.clone(),
                 cache: CacheStatus::Hit,
             }),
-            policy::Freshness::Revalidate(validators) => {
+            policy::Freshness::Stale(validators) => {
+                let fallback = stored.stale_if_error_until.filter(|until| now < *until).map(|until| {
+                    let response = RawResponse {
+                        status: stored.status,
+                        headers: stored.headers.clone(),
+                        body: stored.body.clone(),
+                        cache: CacheStatus::StaleIfError,
+                    };
+                    Box::new(Fallback { response, until })
+                });
+                let place = Place { key, parts, fallback };
+                if validators.is_empty() {
+                    return Lookup::Miss(place);
+                }
                 let mut conditional = request.clone();
                 for (name, value) in validators {
                     conditional.headers.insert(name, value);
                 }
-                Lookup::Stale(Box::new(Stale { conditional, place: Place { key, parts } }))
+                Lookup::Stale(Box::new(Stale { conditional, place }))
             }
-            policy::Freshness::Unusable => Lookup::Miss(Place { key, parts }),
+            policy::Freshness::Unusable => Lookup::Miss(Place { key, parts, fallback: None }),
         }
+    }
+
+    /// The stale response kept at `place`, when `error` is a failure `stale-if-error` covers
+    /// (RFC 5861: a 500, 502, 503 or 504, or no answer at all: a connection that failed, a
+    /// deadline that passed) and the response's window is still open; else `error`.
+    pub(crate) fn stale_if_error(&self, place: &Place, error: Error) -> Result<RawResponse> {
+        let Some(fallback) = &place.fallback else { return Err(error) };
+        let covered = match error.status() {
+            Some(status) => matches!(status.as_u16(), 500 | 502 | 503 | 504),
+            None => matches!(error.kind(), ErrorKind::Connect | ErrorKind::Timeout),
+        };
+        if !covered || self.now() >= fallback.until {
+            return Err(error);
+        }
+        tracing::debug!(error = %error, "restrait: the request failed; a stale cached response answers (stale-if-error)");
+        let stale = &fallback.response;
+        Ok(RawResponse {
+            status: stale.status,
+            headers: stale.headers.clone(),
+            body: stale.body.clone(),
+            cache: stale.cache,
+        })
     }
 
     /// The stored response confirmed by a `304 Not Modified` with `headers`, updated and

@@ -43,8 +43,10 @@ fn response_parts(status: StatusCode, headers: &HeaderMap) -> http::response::Pa
 pub(crate) enum Freshness {
     /// Answer with it, with these headers (`Age` updated).
     Fresh(HeaderMap),
-    /// Send the request with these validators first (`If-None-Match`, `If-Modified-Since`).
-    Revalidate(Vec<(HeaderName, http::HeaderValue)>),
+    /// Stale: send the request, with these validators when it has any (`If-None-Match`,
+    /// `If-Modified-Since`); the response may still answer if that fails
+    /// ([`Stored::stale_if_error_until`]).
+    Stale(Vec<(HeaderName, http::HeaderValue)>),
     /// Of no use for this request: send it as it is.
     Unusable,
 }
@@ -60,10 +62,7 @@ pub(crate) fn freshness(stored: &Stored, request: &http::request::Parts, now: Sy
                 .into_iter()
                 .filter_map(|name| conditional.headers.get(&name).map(|v| (name, v.clone())))
                 .collect();
-            match validators.is_empty() {
-                true => Freshness::Unusable,
-                false => Freshness::Revalidate(validators),
-            }
+            Freshness::Stale(validators)
         }
         BeforeRequest::Stale { matches: false, .. } => Freshness::Unusable,
     }
@@ -108,18 +107,55 @@ pub(crate) fn to_store(
         return None;
     }
     let forced_until = ttl.and_then(|ttl| now.checked_add(ttl));
+    let stale_if_error_until = stale_if_error_until(&policy, headers, ttl, now);
     let keep_for = keep_for(&policy, headers, ttl, now)?;
-    Some((Stored { policy, status, headers: headers.clone(), body: body.clone(), forced_until }, keep_for))
+    let stored =
+        Stored { policy, status, headers: headers.clone(), body: body.clone(), forced_until, stale_if_error_until };
+    Some((stored, keep_for))
+}
+
+/// How long a response is fresh: by its headers, or by `#[cache(ttl = ...)]` if longer.
+fn fresh_for(policy: &CachePolicy, ttl: Option<Duration>, now: SystemTime) -> Duration {
+    policy.time_to_live(now).max(ttl.unwrap_or_default())
 }
 
 fn keep_for(policy: &CachePolicy, headers: &HeaderMap, ttl: Option<Duration>, now: SystemTime) -> Option<Duration> {
-    let fresh = policy.time_to_live(now).max(ttl.unwrap_or_default());
+    let fresh = fresh_for(policy, ttl, now);
     let validators = headers.contains_key(http::header::ETAG) || headers.contains_key(http::header::LAST_MODIFIED);
-    let keep = match validators {
+    let revalidatable = match validators {
         true => fresh.saturating_add(REVALIDATION_WINDOW),
         false => fresh,
     };
+    let keep = revalidatable.max(fresh.saturating_add(stale_if_error(headers).unwrap_or_default()));
     (!keep.is_zero()).then_some(keep)
+}
+
+/// The end of the time a response may answer for a failed request once stale: its freshness
+/// plus its `stale-if-error` (`None` without the directive).
+fn stale_if_error_until(
+    policy: &CachePolicy,
+    headers: &HeaderMap,
+    ttl: Option<Duration>,
+    now: SystemTime,
+) -> Option<SystemTime> {
+    let window = stale_if_error(headers)?;
+    now.checked_add(fresh_for(policy, ttl, now).saturating_add(window))
+}
+
+/// The response's `Cache-Control: stale-if-error=<seconds>` (RFC 5861 §4).
+fn stale_if_error(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get_all(http::header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .find_map(|directive| {
+            let (name, seconds) = directive.split_once('=')?;
+            if !name.trim().eq_ignore_ascii_case("stale-if-error") {
+                return None;
+            }
+            seconds.trim().trim_matches('"').parse().ok().map(Duration::from_secs)
+        })
 }
 
 /// The stored response updated by a `304 Not Modified` (its headers replace the stored ones
@@ -138,9 +174,16 @@ pub(crate) fn not_modified(
         return None;
     };
     let forced_until = ttl.and_then(|ttl| now.checked_add(ttl));
+    let stale_if_error_until = stale_if_error_until(&policy, &parts.headers, ttl, now);
     // An updated response that may no longer be stored is still served this once.
     let keep = keep_for(&policy, &parts.headers, ttl, now).filter(|_| policy.is_storable()).unwrap_or_default();
-    let updated =
-        Stored { policy, status: stored.status, headers: parts.headers, body: stored.body.clone(), forced_until };
+    let updated = Stored {
+        policy,
+        status: stored.status,
+        headers: parts.headers,
+        body: stored.body.clone(),
+        forced_until,
+        stale_if_error_until,
+    };
     Some((updated, keep))
 }
