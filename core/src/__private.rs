@@ -16,7 +16,7 @@ pub use crate::graphql::{GraphQl, Variables};
 pub use crate::paginate::spec::PageSpec;
 pub use crate::paginate::{paginate, paginate_validated};
 pub use crate::params::{path_param, PathParam, RawBody};
-pub use crate::stream::{open, opener, Open, Opener};
+pub use crate::stream::{open, opener, opener_validated, Open, OpenValidated, Opener};
 pub use crate::validate::{must_validate, MustValidate, ValidatedJson};
 
 /// The limiter's core, exposed for the benchmarks in `core/benches`.

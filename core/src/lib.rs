@@ -50,7 +50,7 @@
 //! | `#[header("Name: value")]` | trait, method | a static header; a method's replaces the trait's of the same name |
 //! | `#[timeout("10s")]`, `#[timeout(total = "30s", attempt = "5s")]` | trait, method | total deadline and per-attempt timeout |
 //! | `#[cache]`, `#[cache(ttl = "5m")]`, `#[cache(off)]` | trait, method (GET, HEAD) | the response cache: HTTP semantics, freshness forced for `ttl`, or never (see [`cache`]) |
-//! | `#[validate]`, `#[validate(off)]` | trait, method | feature `validate`: check request bodies, `#[query(flatten)]` structs, decoded responses and paginated items with garde (see below) |
+//! | `#[validate]`, `#[validate(off)]` | trait, method | feature `validate`: check request bodies, `#[query(flatten)]` structs, decoded responses, paginated items and streamed records with garde (see below) |
 //! | no attribute on an argument | argument | fills the `<name>` placeholder of the same name, percent-encoded |
 //! | `#[query]`, `#[query("wire")]`, `#[query(flatten)]` | argument | a query parameter (`None` omitted, a slice repeated), or a struct's fields |
 //! | `#[header("Name")]` | argument | a per-call header (`None` omitted) |
@@ -163,14 +163,15 @@
 //! - the decoded `T` of `Result<T>` or `Result<Response<T>>`: a [`Decode`](ErrorKind::Decode)
 //!   error with the body ([`Error::body`]), never retried;
 //! - each item of a `Paginated<T>`: a `Decode` error naming the page and the item's index,
-//!   paths under the items' field (`data[3].email`).
+//!   paths under the items' field (`data[3].email`);
+//! - each record of a `JsonLines<T>` or `Events<T>` as it is decoded: a `Decode` error naming
+//!   its line or event (and event ID), after which the stream goes on with the next record.
 //!
 //! [`Error::violations`] lists every broken rule as a [`Violation`] (field path like
 //! `items[2].email`, and garde's message); the message names them all. `Decode` rather than a
 //! kind of its own: to a caller a response that breaks the API's promises is a body that does
 //! not match its type, handled the same way. Arguments and return types that carry no rules
-//! (`()`, `String`, `Bytes`, path and plain query values) are not checked; neither are the
-//! records of streams (`JsonLines<T>`, `Events<T>`). A type under `#[validate]` that does not
+//! (`()`, `String`, `Bytes`, `ByteStream`, path and plain query values) are not checked. A type under `#[validate]` that does not
 //! implement `garde::Validate` is one compile error at the type; `#[validate(off)]` on a method
 //! turns a trait's off. Without the attribute, nothing of this is compiled into a call.
 //!

@@ -1,6 +1,6 @@
-//! `#[validate]` (feature `validate`): decoded responses, request bodies and `#[query(flatten)]`
-//! structs are checked with garde's `garde::Validate`, and a failure names every field path
-//! with its message.
+//! `#[validate]` (feature `validate`): decoded responses, paginated items, streamed records,
+//! request bodies and `#[query(flatten)]` structs are checked with garde's `garde::Validate`,
+//! and a failure names every field path with its message.
 //!
 //! Generated code names these items only for methods under `#[validate]`, so without the
 //! attribute nothing here is compiled into a call. Without the feature, [`MustValidate`] has no
@@ -93,6 +93,14 @@ impl<T: DeserializeOwned + MustValidate + Send> Decode for ValidatedJson<T> {
             .with_body(response.body)
             .with_violations(violations))
     }
+}
+
+/// A streamed record under `#[validate]` (`what`: "line 3", "event 2"): its violations as
+/// they are, the stream going on with the next record.
+pub(crate) fn record_error(what: &str, violations: Vec<Violation>) -> Error {
+    Error::new(ErrorKind::Decode)
+        .with_message(format!("the record of {what} failed validation: {}", describe(&violations)))
+        .with_violations(violations)
 }
 
 /// Pagination under `#[validate]`: each item's violations, the paths under the item's own

@@ -1,5 +1,6 @@
-//! `#[validate]` (feature `validate`): responses, request bodies, flattened queries and
-//! paginated items are checked with garde; a failure names every field path and its message.
+//! `#[validate]` (feature `validate`): responses, request bodies, flattened queries,
+//! paginated items and streamed records are checked with garde; a failure names every field
+//! path and its message.
 
 use restrait::{api, get, post, ErrorKind, Paginated, Result};
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,15 @@ trait Club {
     #[get("/pages")]
     #[paginate(page, per_page = 2, items = "items")]
     fn pages(&self) -> Paginated<Member>;
+    #[get("/tail")]
+    async fn tail(&self) -> Result<restrait::JsonLines<Member>>;
+    #[get("/tail")]
+    #[validate(off)]
+    async fn tail_unchecked(&self) -> Result<restrait::JsonLines<Member>>;
+    #[get("/events")]
+    async fn events(&self) -> Result<restrait::Events<Member>>;
+    #[get("/bytes")]
+    async fn bytes(&self) -> Result<restrait::ByteStream>;
 }
 
 const BAD: &str =
@@ -153,4 +163,52 @@ async fn a_paginated_stream_names_the_page_and_index_of_the_bad_item() {
     assert!(text.contains("item 1 of page 2"), "{text}");
     assert!(stream.try_next().await.unwrap().is_none());
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_streamed_record_breaking_a_rule_is_an_error_naming_its_line_and_the_stream_goes_on() {
+    let lines = "{\"email\":\"a@example.com\"}\n{\"email\":\"nope\"}\n{\"email\":\"c@example.com\"}\n";
+    let (_server, client) =
+        serve("GET", "/tail", ResponseTemplate::new(200).set_body_raw(lines, "application/x-ndjson")).await;
+    let mut tail = client.tail().await.unwrap();
+    assert_eq!(tail.try_next().await.unwrap().unwrap().email, "a@example.com");
+    let err = tail.try_next().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert_eq!(err.violations()[0].path, "email");
+    assert!(err.to_string().contains("line 2 failed validation"), "{err}");
+    assert!(err.to_string().contains("Club::tail"), "{err}");
+    assert_eq!(tail.try_next().await.unwrap().unwrap().email, "c@example.com");
+    assert!(tail.try_next().await.unwrap().is_none());
+
+    // `#[validate(off)]`: every record as it came.
+    let mut unchecked = client.tail_unchecked().await.unwrap();
+    let mut emails = Vec::new();
+    while let Some(member) = unchecked.try_next().await.unwrap() {
+        emails.push(member.email);
+    }
+    assert_eq!(emails, ["a@example.com", "nope", "c@example.com"]);
+}
+
+#[tokio::test]
+async fn a_server_sent_event_breaking_a_rule_is_an_error_naming_the_event() {
+    let events = "id: 1\ndata: {\"email\":\"a@example.com\"}\n\nid: 2\ndata: {\"email\":\"nope\"}\n\n";
+    let (_server, client) =
+        serve("GET", "/events", ResponseTemplate::new(200).set_body_raw(events, "text/event-stream")).await;
+    let mut stream = client.events().await.unwrap();
+    assert_eq!(stream.try_next().await.unwrap().unwrap().data().email, "a@example.com");
+    let err = stream.try_next().await.unwrap_err();
+    assert_eq!(err.violations()[0].path, "email", "{err}");
+    assert!(err.to_string().contains("event 2 (id 2) failed validation"), "{err}");
+}
+
+#[tokio::test]
+async fn a_byte_stream_under_validate_has_no_records_to_check() {
+    let (_server, client) =
+        serve("GET", "/bytes", ResponseTemplate::new(200).set_body_raw("not json", "application/octet-stream")).await;
+    let mut stream = client.bytes().await.unwrap();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.try_next().await.unwrap() {
+        bytes.extend_from_slice(&chunk);
+    }
+    assert_eq!(bytes, b"not json");
 }

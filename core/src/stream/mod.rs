@@ -80,6 +80,24 @@ pub fn opener<T: Open>() -> Opener<T> {
     Opener(T::open)
 }
 
+/// A stream of records that `#[validate]` can check one by one: [`JsonLines<T>`] and
+/// [`Events<T>`] of a [`MustValidate`](crate::__private::MustValidate) `T`.
+#[doc(hidden)]
+pub trait OpenValidated: Open {
+    #[doc(hidden)]
+    fn open_validated(opened: Opened) -> Result<Self>;
+}
+
+/// Used by generated code under `#[validate]`: the opener of the declared `Result<T>`, whose
+/// records are checked as they are decoded.
+#[doc(hidden)]
+pub fn opener_validated<T: OpenValidated>() -> Opener<T> {
+    Opener(T::open_validated)
+}
+
+/// How a stream checks each record under `#[validate]` (`None`: it does not).
+pub(crate) type Check<T> = Option<fn(&T) -> Vec<crate::error::Violation>>;
+
 /// Used by generated code: runs a streaming call until its response head has arrived, then
 /// hands the body to `opener`.
 ///

@@ -12,7 +12,7 @@ use futures_core::Stream;
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::{Chunks, Open, Opened, StreamCall};
+use super::{Chunks, Open, OpenValidated, Opened, StreamCall};
 use crate::error::{one_line, Error, ErrorKind, Result};
 
 /// A stream of records, one JSON value per line: declare
@@ -21,8 +21,8 @@ use crate::error::{one_line, Error, ErrorKind, Result};
 /// Records are decoded one by one as their lines complete, whatever the chunks look like: a
 /// record split across chunks, a UTF-8 character split between two, several records in one
 /// chunk, a last line without a newline. Empty lines are skipped, and `\r\n` endings accepted.
-/// A record that does not decode is an error naming its line number, and the stream goes on
-/// with the next line; a broken connection or a timeout ends it. One line may be at most the
+/// A record that does not decode (or, under `#[validate]`, breaks a rule) is an error naming
+/// its line number, and the stream goes on with the next line; a broken connection or a timeout ends it. One line may be at most the
 /// client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes): a longer one is
 /// an error and is skipped, so memory stays bounded whatever the server sends.
 ///
@@ -49,6 +49,7 @@ pub struct JsonLines<T> {
     call: Arc<StreamCall>,
     attempts: u32,
     lines: Lines,
+    check: super::Check<T>,
     _records: PhantomData<fn() -> T>,
 }
 
@@ -131,8 +132,15 @@ impl<T: crate::decode::JsonBody + Send> Open for JsonLines<T> {
             call: o.call,
             attempts: o.attempts,
             lines: Lines::new(limit),
+            check: None,
             _records: PhantomData,
         })
+    }
+}
+
+impl<T: crate::decode::JsonBody + crate::validate::MustValidate + Send> OpenValidated for JsonLines<T> {
+    fn open_validated(o: Opened) -> Result<Self> {
+        Ok(JsonLines { check: Some(T::violations), ..Self::open(o)? })
     }
 }
 
@@ -166,8 +174,13 @@ impl<T: DeserializeOwned> Stream for JsonLines<T> {
                     if text.is_empty() {
                         continue;
                     }
-                    let record = decode(number, text).map_err(|e| this.call.annotate(e, this.attempts));
-                    return Poll::Ready(Some(record));
+                    let record = decode(number, text).and_then(|record| match this.check.map(|check| check(&record)) {
+                        Some(violations) if !violations.is_empty() => {
+                            Err(crate::validate::record_error(&format!("line {number}"), violations))
+                        }
+                        _ => Ok(record),
+                    });
+                    return Poll::Ready(Some(record.map_err(|e| this.call.annotate(e, this.attempts))));
                 }
                 Next::TooLong(number) => {
                     let limit = this.lines.limit;

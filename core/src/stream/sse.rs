@@ -108,6 +108,9 @@ pub struct Events<T> {
     terminator: Option<Cow<'static, str>>,
     started: Instant,
     attempts: u32,
+    /// Events delivered so far, to name one that fails validation.
+    delivered: u64,
+    check: super::Check<T>,
     _data: PhantomData<fn() -> T>,
 }
 
@@ -137,8 +140,16 @@ impl<T: crate::decode::JsonBody + Send> Open for Events<T> {
             terminator: None,
             started: Instant::now(),
             attempts: o.attempts,
+            delivered: 0,
+            check: None,
             _data: PhantomData,
         })
+    }
+}
+
+impl<T: crate::decode::JsonBody + crate::validate::MustValidate + Send> super::OpenValidated for Events<T> {
+    fn open_validated(o: Opened) -> Result<Self> {
+        Ok(Events { check: Some(T::violations), ..Self::open(o)? })
     }
 }
 
@@ -170,13 +181,21 @@ impl<T: DeserializeOwned> Events<T> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await.transpose()
     }
 
-    fn deliver(&self, raw: RawEvent) -> Result<Event<T>> {
+    fn deliver(&mut self, raw: RawEvent) -> Result<Event<T>> {
+        self.delivered += 1;
         let annotate = |e| self.call.annotate(e, self.attempts);
         if raw.event == "error" {
             let message = format!("the server sent an error event: {}", one_line(&raw.data, 200));
             return Err(annotate(Error::new(ErrorKind::ServerEvent).with_message(message)));
         }
-        let data = crate::decode::json(raw.data.as_bytes()).map_err(annotate)?;
+        let data: T = crate::decode::json(raw.data.as_bytes()).map_err(annotate)?;
+        if let Some(violations) = self.check.map(|check| check(&data)).filter(|v| !v.is_empty()) {
+            let what = match raw.id.is_empty() {
+                true => format!("event {}", self.delivered),
+                false => format!("event {} (id {})", self.delivered, one_line(&raw.id, 40)),
+            };
+            return Err(annotate(crate::validate::record_error(&what, violations)));
+        }
         Ok(Event { event: raw.event, id: Some(raw.id).filter(|id| !id.is_empty()), data })
     }
 

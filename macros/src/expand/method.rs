@@ -115,7 +115,9 @@ pub fn expand(api: &Api, e: &Endpoint, index: usize) -> TokenStream {
             (quote!(const __RESTRAIT_PAGES: #krate::__private::PageSpec = #spec;), run, false)
         }
         _ => match check::decoder(&sig.output) {
-            Ok(Decoder::Stream(kind, ty, record)) => (quote!(), stream_call(krate, kind, &ty, record.as_deref()), true),
+            Ok(Decoder::Stream(kind, ty, record)) => {
+                (quote!(), stream_call(krate, kind, &ty, record.as_deref(), validate), true)
+            }
             Err(_) => unreachable!("checked: async methods return Result<T>"),
             Ok(decoder) => {
                 let (check, decoder) = decoder_value(krate, sig, &decoder, validate);
@@ -252,7 +254,15 @@ pub(super) fn finish(
 
 /// The call of a streaming method: `open` with the opener of the declared type. The record
 /// type's bound is asserted at the user's type, in `JsonBody`'s words, as for buffered calls.
-fn stream_call(krate: &syn::Path, kind: StreamKind, ty: &syn::Type, record: Option<&syn::Type>) -> TokenStream {
+/// The call of a streaming method. Under `#[validate]`, a stream of records (`JsonLines<T>`,
+/// `Events<T>`) checks each record as it is decoded; a `ByteStream` has none to check.
+fn stream_call(
+    krate: &syn::Path,
+    kind: StreamKind,
+    ty: &syn::Type,
+    record: Option<&syn::Type>,
+    validate: bool,
+) -> TokenStream {
     match record {
         Some(record) => {
             // The opener's type is ours, spanned at the record type, so that its bound (also
@@ -261,9 +271,17 @@ fn stream_call(krate: &syn::Path, kind: StreamKind, ty: &syn::Type, record: Opti
             let krate_at = respan(krate.to_token_stream(), first);
             let name = syn::Ident::new(kind.name(), first);
             let close = quote_spanned!(last=> >);
+            let (check, opener) = match validate {
+                true => (
+                    quote_spanned!(first=> #krate_at::__private::must_validate::<#record>();),
+                    quote!(opener_validated),
+                ),
+                false => (quote!(), quote!(opener)),
+            };
             quote_spanned! {first=>
                 #krate_at::__private::json_body::<#record>();
-                #krate::__private::open(__restrait_call, #krate_at::__private::opener::<#krate_at::#name<#record #close>())
+                #check
+                #krate::__private::open(__restrait_call, #krate_at::__private::#opener::<#krate_at::#name<#record #close>())
             }
         }
         None => quote!(#krate::__private::open(__restrait_call, #krate::__private::opener::<#ty>())),
