@@ -106,13 +106,15 @@ pub(crate) type Check<T> = Option<fn(&T) -> Vec<crate::error::Violation>>;
 pub fn open<'a, T: 'a>(call: Call<'a, Client>, opener: Opener<T>) -> impl Future<Output = Result<T>> + Send + 'a {
     let endpoint = call.endpoint;
     let client = call.client.clone();
-    let prepared = prepare(call);
+    // Put where the stream keeps it before the future starts: the future then holds one
+    // pointer, not the request (moved out of the captured result, it would hold it twice).
+    let prepared = prepare(call).map(|request| Arc::new(StreamCall { client, endpoint, request }));
     async move {
-        let request = prepared?;
+        let call = prepared?;
         let started = Instant::now();
         let (outcome, attempts) =
-            execute::<Streamed>(&client.inner, endpoint, &request, CacheStatus::Uncached, Sending::First).await;
-        let call = Arc::new(StreamCall { client, endpoint, request });
+            execute::<Streamed>(&call.client.inner, endpoint, &call.request, CacheStatus::Uncached, Sending::First)
+                .await;
         let status = outcome.as_ref().map_or(StatusCode::OK, |r| r.status);
         let result = outcome.map_err(|e| call.annotate(e, attempts)).and_then(|response| {
             let chunks = Chunks::new(response.body, endpoint, started);
