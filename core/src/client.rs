@@ -53,6 +53,9 @@ pub(crate) struct ClientInner {
     pub(crate) limiters: Limiters,
     /// The response cache, if any.
     pub(crate) cache: Option<CacheLayer>,
+    /// The server's metric labels, made once.
+    #[cfg(feature = "metrics")]
+    pub(crate) server_labels: crate::meter::ServerLabels,
 }
 
 impl ClientInner {
@@ -441,6 +444,8 @@ impl<C: FromClient> ClientBuilder<C> {
         };
         let base_url = Arc::new(Url::parse(&base).map_err(|_| Error::request("the base URL is not valid"))?);
         let origin = base_url.origin();
+        #[cfg(feature = "metrics")]
+        let server_labels = crate::meter::ServerLabels::new(&origin);
 
         if self.http.is_some() && self.transport.is_some() {
             return Err(Error::request(
@@ -516,6 +521,8 @@ impl<C: FromClient> ClientBuilder<C> {
                     None if self.api.declares_cache => CacheLayer::new(Cache::default()),
                     None => None,
                 },
+                #[cfg(feature = "metrics")]
+                server_labels,
             }),
         })
     }

@@ -31,6 +31,26 @@ mod on {
     use ::metrics::Label;
     use tokio::time::Instant;
 
+    /// The labels of the client's server (`server.address`, `server.port`, `url.scheme`),
+    /// made once per client: each call clones them (a reference count each) instead of
+    /// writing their text anew.
+    pub(crate) struct ServerLabels(Vec<Label>);
+
+    impl ServerLabels {
+        pub(crate) fn new(origin: &url::Origin) -> Self {
+            let shared = |text: String| ::metrics::SharedString::from(std::sync::Arc::<str>::from(text));
+            let labels = match origin {
+                url::Origin::Tuple(scheme, host, port) => vec![
+                    Label::new("server.address", shared(host.to_string())),
+                    Label::new("server.port", shared(port.to_string())),
+                    Label::new("url.scheme", shared(scheme.clone())),
+                ],
+                url::Origin::Opaque(_) => Vec::new(),
+            };
+            ServerLabels(labels)
+        }
+    }
+
     fn operation(endpoint: &Endpoint) -> [Label; 2] {
         [
             Label::from_static_parts("restrait.api", endpoint.api.name),
@@ -44,13 +64,9 @@ mod on {
         outcome: Result<http::StatusCode, &Error>,
         started: Instant,
     ) {
-        let mut labels = Vec::with_capacity(7);
+        let mut labels = Vec::with_capacity(8);
         labels.push(Label::from_static_parts("http.request.method", endpoint.operation.method.as_str()));
-        if let url::Origin::Tuple(scheme, host, port) = &client.credentials().origin {
-            labels.push(Label::new("server.address", host.to_string()));
-            labels.push(Label::new("server.port", port.to_string()));
-            labels.push(Label::new("url.scheme", scheme.clone()));
-        }
+        labels.extend(client.server_labels.0.iter().cloned());
         match outcome {
             Ok(status) => labels.push(Label::new("http.response.status_code", status.as_str().to_owned())),
             Err(error) => {
