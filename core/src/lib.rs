@@ -171,9 +171,10 @@
 //! `items[2].email`, and garde's message); the message names them all. `Decode` rather than a
 //! kind of its own: to a caller a response that breaks the API's promises is a body that does
 //! not match its type, handled the same way. Arguments and return types that carry no rules
-//! (`()`, `String`, `Bytes`, `ByteStream`, path and plain query values) are not checked. A type under `#[validate]` that does not
-//! implement `garde::Validate` is one compile error at the type; `#[validate(off)]` on a method
-//! turns a trait's off. Without the attribute, nothing of this is compiled into a call.
+//! (`()`, `String`, `Bytes`, `ByteStream`, path and plain query values) are not checked. A
+//! type under `#[validate]` that does not implement `garde::Validate` is one compile error at
+//! the type; `#[validate(off)]` on a method turns a trait's off. Without the attribute, nothing
+//! of this is compiled into a call.
 //!
 //! ## GraphQL
 //!

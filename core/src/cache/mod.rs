@@ -40,9 +40,8 @@
 //!   many seconds of going stale, a request for it (a revalidation, or a plain request when it
 //!   has no validator) that fails with a 500, 502, 503 or 504 after its retries, or gets no
 //!   answer (a connection that failed, a deadline that passed), is answered with the stored
-//!   response as it was stored, and [`CacheStatus::StaleIfError`]
-//!   says so. The call's span still records the failure. Only the response's directive is
-//!   read, not a request's.
+//!   response as it was stored, and [`CacheStatus::StaleIfError`] says so. The call's span
+//!   still records the failure. Only the response's directive is read, not a request's.
 //!
 //! # Keys and credentials
 //!
@@ -65,9 +64,8 @@
 //!
 //! [`Response::cache_status`](crate::Response::cache_status) (declare `Result<Response<T>>`)
 //! says `Hit`, `Revalidated`, `Miss` or `StaleIfError`, and the call's `restrait.call` span
-//! records `cache`. A
-//! fresh hit runs the interceptors' `on_call` and `on_complete` but no attempt hooks (no
-//! attempt is made), and its span has `attempts = 0`. The cache's clock is the wall clock
+//! records `cache`. A fresh hit runs the interceptors' `on_call` and `on_complete` but no
+//! attempt hooks (no attempt is made), and its span has `attempts = 0`. The cache's clock is the wall clock
 //! advanced by tokio's, so tests can move it with tokio's paused clock.
 //!
 //! The engine (`engine.rs`) orders these steps; this module only answers and stores

@@ -22,9 +22,10 @@ use crate::error::{one_line, Error, ErrorKind, Result};
 /// record split across chunks, a UTF-8 character split between two, several records in one
 /// chunk, a last line without a newline. Empty lines are skipped, and `\r\n` endings accepted.
 /// A record that does not decode (or, under `#[validate]`, breaks a rule) is an error naming
-/// its line number, and the stream goes on with the next line; a broken connection or a timeout ends it. One line may be at most the
-/// client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes): a longer one is
-/// an error and is skipped, so memory stays bounded whatever the server sends.
+/// its line number, and the stream goes on with the next line; a broken connection or a
+/// timeout ends it. One line may be at most the client's
+/// [`max_response_bytes`](crate::ClientBuilder::max_response_bytes): a longer one is an error
+/// and is skipped, so memory stays bounded whatever the server sends.
 ///
 /// ```no_run
 /// # use restrait::{api, get, JsonLines, Result};
