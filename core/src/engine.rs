@@ -287,7 +287,7 @@ pub(crate) async fn execute<B: Body>(
     if span.is_disabled() {
         let outcome = attempts.run(request).await;
         #[cfg(feature = "metrics")]
-        meter::call(client, endpoint, outcome.as_ref().map(|r| r.status), attempts.started());
+        meter::call(&client.server_labels, endpoint, outcome.as_ref().map(|r| r.status), attempts.started());
         return (outcome, attempts.sent);
     }
     attempts.traced = true;
@@ -302,7 +302,7 @@ pub(crate) async fn execute<B: Body>(
         let span = tracing::Span::current();
         trace::finish(&span, outcome.as_ref().map(|r| r.status), attempts.sent, attempts.waited_ms);
         #[cfg(feature = "metrics")]
-        meter::call(client, endpoint, outcome.as_ref().map(|r| r.status), attempts.started());
+        meter::call(&client.server_labels, endpoint, outcome.as_ref().map(|r| r.status), attempts.started());
         match cache {
             CacheStatus::Uncached => {}
             // A conditional request: revalidated when the server said 304.

@@ -26,7 +26,6 @@ pub const CACHE_HITS: &str = "restrait.cache.hits";
 #[cfg(feature = "metrics")]
 mod on {
     use super::*;
-    use crate::client::ClientInner;
     use crate::error::Error;
     use ::metrics::Label;
     use tokio::time::Instant;
@@ -59,14 +58,14 @@ mod on {
     }
 
     pub(crate) fn call(
-        client: &ClientInner,
+        server: &ServerLabels,
         endpoint: &Endpoint,
         outcome: Result<http::StatusCode, &Error>,
         started: Instant,
     ) {
         let mut labels = Vec::with_capacity(8);
         labels.push(Label::from_static_parts("http.request.method", endpoint.operation.method.as_str()));
-        labels.extend(client.server_labels.0.iter().cloned());
+        labels.extend(server.0.iter().cloned());
         match outcome {
             Ok(status) => labels.push(Label::new("http.response.status_code", status.as_str().to_owned())),
             Err(error) => {
