@@ -288,6 +288,8 @@ pub(crate) async fn execute<B: Body>(
         let outcome = attempts.run(request).await;
         #[cfg(feature = "metrics")]
         meter::call(&client.server_labels, endpoint, outcome.as_ref().map(|r| r.status), attempts.started());
+        #[cfg(feature = "schema")]
+        crate::describe::tally::add(&outcome, attempts.sent);
         return (outcome, attempts.sent);
     }
     attempts.traced = true;
@@ -313,6 +315,8 @@ pub(crate) async fn execute<B: Body>(
     }
     .instrument(span)
     .await;
+    #[cfg(feature = "schema")]
+    crate::describe::tally::add(&outcome, attempts.sent);
     (outcome, attempts.sent)
 }
 

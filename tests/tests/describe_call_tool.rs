@@ -29,6 +29,8 @@ async fn a_read_runs_and_returns_the_decoded_response() {
     assert!(result.data.as_ref().unwrap()["title"].is_string());
     assert!(!result.metadata.dry_run);
     assert_eq!(server.requests_to("/books/1"), 1);
+    // A success tells what was sent, as a failure does.
+    assert_eq!((result.metadata.status, result.metadata.attempts), (Some(200), 1));
 }
 
 #[tokio::test]
@@ -38,6 +40,7 @@ async fn a_write_is_a_dry_run_that_sends_nothing_and_shows_the_request_redacted(
     assert!(result.success, "{result:?}");
     assert!(result.metadata.dry_run && result.metadata.requires_confirmation);
     assert_eq!(server.requests_to("/books"), 0, "a dry run sends nothing");
+    assert_eq!((result.metadata.status, result.metadata.attempts), (None, 0));
     let request = &result.data.as_ref().unwrap()["request"];
     assert_eq!(request["method"], "POST");
     assert_eq!(request["url"], format!("{}/books", server.base_url()));
@@ -53,6 +56,7 @@ async fn a_write_is_a_dry_run_that_sends_nothing_and_shows_the_request_redacted(
     assert!(!result.metadata.dry_run);
     assert_eq!(result.data.as_ref().unwrap()["title"], "Dune");
     assert_eq!(server.requests_to("/books"), 1);
+    assert_eq!((result.metadata.status, result.metadata.attempts), (Some(201), 1));
 }
 
 #[tokio::test]
@@ -109,9 +113,13 @@ async fn an_unknown_name_missing_or_mistyped_arguments_and_a_404_are_unsuccessfu
 
 #[tokio::test]
 async fn a_paginated_operation_collects_up_to_max_items() {
-    let (_server, client) = shop().await;
+    let (server, client) = shop().await;
     let result = client.call_tool("catalog", json!({ "per_page": 2 }), ToolOptions::new().max_items(5)).await;
     assert!(result.success, "{result:?}");
+    // Every page read counts.
+    let pages = server.requests_to("/catalog");
+    assert!(pages >= 3, "{pages}");
+    assert_eq!((result.metadata.status, result.metadata.attempts), (Some(200), pages));
     let items = result.data.unwrap()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 5);
     assert_eq!(items[4]["id"], 5);

@@ -6,7 +6,7 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::dry_run;
+use super::{dry_run, tally};
 use crate::decode::kind_of;
 use crate::{Error, Operation};
 
@@ -87,9 +87,11 @@ pub struct ToolMetadata {
     pub dry_run: bool,
     /// Whether the operation changes state, so that it needs `confirm` to run.
     pub requires_confirmation: bool,
-    /// The final HTTP status, when a response came.
+    /// The HTTP status of the last response that came over the wire (a revalidated cached
+    /// response's is its `304`; a fresh cache hit has none).
     pub status: Option<u16>,
-    /// Requests sent by a call that failed (0 for any other result).
+    /// Requests sent, retries included (for a paginated operation, those of every page read;
+    /// 0 for a dry run or a fresh cache hit).
     pub attempts: u32,
     /// A short name of what failed: `unknown_tool`, `not_a_tool`, `arguments`, `output`, or
     /// the engine's [`ErrorKind`](crate::ErrorKind) (`NotFound`, `Timeout`, ...).
@@ -207,7 +209,12 @@ where
     let dry = options.dry_run || (operation.requires_confirmation && !options.confirm);
     let mut metadata = metadata(operation, dry);
     let outcome = match dry {
-        false => call.await,
+        false => {
+            let (outcome, sent) = tally::count(call).await;
+            metadata.status = sent.status;
+            metadata.attempts = sent.attempts;
+            outcome
+        }
         true => match dry_run::capture(call).await {
             (_, Some(request)) => {
                 return ToolResult {
@@ -238,8 +245,8 @@ where
                 }
                 Failure::Call(e) => {
                     metadata.error_kind = Some(format!("{:?}", e.kind()));
-                    metadata.status = e.status().map(|s| s.as_u16());
-                    metadata.attempts = e.attempts();
+                    metadata.status = e.status().map(|s| s.as_u16()).or(metadata.status);
+                    metadata.attempts = metadata.attempts.max(e.attempts());
                     e.to_string()
                 }
             };

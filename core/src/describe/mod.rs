@@ -32,6 +32,7 @@ pub(crate) mod dry_run;
 mod openapi;
 mod probe;
 mod shapes;
+pub(crate) mod tally;
 mod tools;
 
 pub use call::{ToolMetadata, ToolOptions, ToolResult, DEFAULT_MAX_ITEMS};

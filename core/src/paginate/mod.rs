@@ -87,7 +87,15 @@ impl<T: DeserializeOwned + Send + 'static> Source<T> {
                     let Source::Idle(pager, prefetch) = std::mem::replace(self, Source::Done) else { unreachable!() };
                     let (tx, rx) = mpsc::channel(prefetch as usize + 1);
                     let demand = Arc::new(Semaphore::new(prefetch as usize));
-                    let task = tokio::spawn(drive(*pager, demand.clone(), tx).instrument(tracing::Span::current()));
+                    let drive = drive(*pager, demand.clone(), tx).instrument(tracing::Span::current());
+                    // A tool call (feature `schema`) counts the pages' requests too.
+                    #[cfg(feature = "schema")]
+                    let task = match crate::describe::tally::current() {
+                        Some(tally) => tokio::spawn(crate::describe::tally::within(tally, drive)),
+                        None => tokio::spawn(drive),
+                    };
+                    #[cfg(not(feature = "schema"))]
+                    let task = tokio::spawn(drive);
                     *self = Source::Running { pages: rx, demand, _task: AbortOnDrop(task), waiting: false };
                 }
                 Source::Running { pages, demand, waiting, .. } => {
