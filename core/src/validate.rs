@@ -54,6 +54,10 @@ where
     }
 }
 
+/// How a page's items or a stream's records are checked under `#[validate]` (`None`: they
+/// are not): [`MustValidate::violations`] of the item type.
+pub(crate) type Check<T> = Option<fn(&T) -> Vec<Violation>>;
+
 /// Used by generated code: checks, at the span of the user's type, that it is a
 /// [`MustValidate`].
 pub fn must_validate<T: MustValidate + ?Sized>() {}

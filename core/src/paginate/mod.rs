@@ -312,7 +312,7 @@ pub fn paginate_validated<T: crate::decode::JsonBody + crate::validate::MustVali
 fn start<T: crate::decode::JsonBody + Send + 'static>(
     call: crate::call::Call<'_, crate::client::Client>,
     spec: &'static spec::PageSpec,
-    check: Option<fn(&T) -> Vec<crate::error::Violation>>,
+    check: crate::validate::Check<T>,
 ) -> Paginated<T> {
     let client = call.client.clone();
     let endpoint = call.endpoint;

@@ -17,7 +17,7 @@ use crate::client::Client;
 use crate::decode::kind_of;
 use crate::endpoint::Endpoint;
 use crate::engine::{annotate, execute, on_complete, Sending};
-use crate::error::{DecodeDetails, Error, ErrorKind, Result, Violation};
+use crate::error::{DecodeDetails, Error, ErrorKind, Result};
 use crate::operation::Pagination;
 use crate::response::{CacheStatus, RawResponse};
 
@@ -52,7 +52,7 @@ pub(crate) struct Pager<T> {
     /// differ, so only the answers can tell.
     last_body: Option<bytes::Bytes>,
     /// `#[validate]`: the rules each item breaks (see [`Pager::validating`]).
-    check: Option<fn(&T) -> Vec<Violation>>,
+    check: crate::validate::Check<T>,
     _items: PhantomData<fn() -> T>,
 }
 
@@ -79,7 +79,7 @@ impl<T: DeserializeOwned> Pager<T> {
 
     /// Checks each item of every page with `check`: the first item that breaks a rule ends the
     /// stream with an error naming its page and index.
-    pub(crate) fn checking(mut self, check: Option<fn(&T) -> Vec<Violation>>) -> Self {
+    pub(crate) fn checking(mut self, check: crate::validate::Check<T>) -> Self {
         self.check = check;
         self
     }

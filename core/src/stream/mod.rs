@@ -95,9 +95,6 @@ pub fn opener_validated<T: OpenValidated>() -> Opener<T> {
     Opener(T::open_validated)
 }
 
-/// How a stream checks each record under `#[validate]` (`None`: it does not).
-pub(crate) type Check<T> = Option<fn(&T) -> Vec<crate::error::Violation>>;
-
 /// Used by generated code: runs a streaming call until its response head has arrived, then
 /// hands the body to `opener`.
 ///

@@ -50,7 +50,7 @@ pub struct JsonLines<T> {
     call: Arc<StreamCall>,
     attempts: u32,
     lines: Lines,
-    check: super::Check<T>,
+    check: crate::validate::Check<T>,
     _records: PhantomData<fn() -> T>,
 }
 

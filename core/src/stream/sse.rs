@@ -110,7 +110,7 @@ pub struct Events<T> {
     attempts: u32,
     /// Events delivered so far, to name one that fails validation.
     delivered: u64,
-    check: super::Check<T>,
+    check: crate::validate::Check<T>,
     _data: PhantomData<fn() -> T>,
 }
 
